@@ -1,0 +1,76 @@
+"""From records to a store: load, check quotes, compile, validate, write atomically."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graph.compile import CompiledGraph, compile_records
+from graph.errors import KgError, RecordErrors
+from graph.namespaces import Namespaces
+from graph.quotes import check_quotes
+from graph.records import load_records, record_paths
+from graph.store import StoreInfo, replace_store
+from graph.validate import Violation, validate
+from graph.vocabulary import load_ontology, load_shapes
+from kg.settings import ONTOLOGY_FILE, SHAPES_FILE
+
+
+class ValidationFailed(KgError):
+    def __init__(self, violations: list[Violation]):
+        self.violations = violations
+        count = len(violations)
+        lines = "\n".join(str(v) for v in violations)
+        super().__init__(f"{count} SHACL violation{'s' if count != 1 else ''}:\n{lines}")
+
+
+@dataclass
+class Checked:
+    compiled: CompiledGraph
+    violations: list[Violation]
+    quotes_checked: bool
+    version: str
+
+
+def records_version(records_dir: Path, base_iri: str) -> str:
+    digest = hashlib.sha256(base_iri.encode())
+    for path in [*record_paths(records_dir), ONTOLOGY_FILE, SHAPES_FILE]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def check(records_dir: Path, ns: Namespaces, corpus_dir: Path | None) -> Checked:
+    """Everything `kg validate` does; raises RecordErrors for broken records."""
+    files = load_records(records_dir)
+    quotes_checked = corpus_dir is not None and corpus_dir.is_dir()
+    if quotes_checked:
+        problems = check_quotes(files, corpus_dir)
+        if problems:
+            raise RecordErrors(problems)
+    ontology = load_ontology(ns)
+    compiled = compile_records(files, ns, ontology)
+    violations = validate(compiled, ontology, load_shapes(ns), ns)
+    return Checked(compiled, violations, quotes_checked, records_version(records_dir, ns.base))
+
+
+def build(records_dir: Path, ns: Namespaces, corpus_dir: Path | None, data_dir: Path) -> tuple[StoreInfo, Checked]:
+    checked = check(records_dir, ns, corpus_dir)
+    if checked.violations:
+        raise ValidationFailed(checked.violations)
+    nquads = checked.compiled.dataset.serialize(format="nquads", encoding="utf-8")
+
+    def fill(store: ox.Store) -> None:
+        store.load(nquads, format=ox.RdfFormat.N_QUADS)
+
+    info = replace_store(
+        data_dir,
+        fill,
+        kind="curated",
+        version=checked.version,
+        base_iri=ns.base,
+        sources=[p.name for p in record_paths(records_dir)],
+    )
+    return info, checked

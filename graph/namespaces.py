@@ -1,0 +1,78 @@
+"""The namespaces of the graph. Ours hang off the public base IRI; the rest are standard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Namespace, URIRef
+
+STANDARD_PREFIXES: dict[str, str] = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "http://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+}
+
+RDF = Namespace(STANDARD_PREFIXES["rdf"])
+RDFS = Namespace(STANDARD_PREFIXES["rdfs"])
+OWL = Namespace(STANDARD_PREFIXES["owl"])
+XSD = Namespace(STANDARD_PREFIXES["xsd"])
+SKOS = Namespace(STANDARD_PREFIXES["skos"])
+DCTERMS = Namespace(STANDARD_PREFIXES["dcterms"])
+SCHEMA = Namespace(STANDARD_PREFIXES["schema"])
+PROV = Namespace(STANDARD_PREFIXES["prov"])
+OA = Namespace(STANDARD_PREFIXES["oa"])
+SH = Namespace(STANDARD_PREFIXES["sh"])
+
+
+@dataclass(frozen=True)
+class Namespaces:
+    """The IRIs minted under one base: `{base}/ontology#`, `{base}/id/...`, `{base}/graph/...`."""
+
+    base: str  # without trailing slash
+
+    @property
+    def document_base(self) -> str:
+        """What relative IRIs in the ontology and shapes files resolve against."""
+        return self.base + "/"
+
+    @property
+    def kgo(self) -> Namespace:
+        return Namespace(self.base + "/ontology#")
+
+    @property
+    def shapes(self) -> Namespace:
+        return Namespace(self.base + "/shapes#")
+
+    def entity(self, entity_id: str) -> URIRef:
+        return URIRef(f"{self.base}/id/{entity_id}")
+
+    def article(self, slug: str) -> URIRef:
+        return self.entity(f"article/{slug}")
+
+    def article_graph(self, slug: str) -> URIRef:
+        return URIRef(f"{self.base}/graph/{slug}")
+
+    @property
+    def ontology_graph(self) -> URIRef:
+        return URIRef(self.base + "/ontology")
+
+    def prefixes(self) -> dict[str, str]:
+        return {**STANDARD_PREFIXES, "kgo": str(self.kgo), "kg": self.base + "/id/"}
+
+    def expand(self, curie: str) -> URIRef | None:
+        """`kgo:Person` -> IRI; None when the prefix is unknown."""
+        prefix, sep, local = curie.partition(":")
+        namespace = self.prefixes().get(prefix)
+        if not sep or namespace is None or local.startswith("//"):
+            return None
+        return URIRef(namespace + local)

@@ -1,0 +1,91 @@
+"""SHACL validation of the compiled graph, reported per record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyshacl
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from graph.compile import CompiledGraph
+from graph.namespaces import RDF, RDFS, SH, Namespaces
+from graph.records import Origin
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str  # the entity's label and IRI
+    path: str
+    message: str
+    value: str | None
+    origin: Origin | None
+
+    def __str__(self) -> str:
+        where = f"{self.origin}: " if self.origin else ""
+        value = f" (value: {self.value})" if self.value else ""
+        return f"{where}{self.focus}: {self.path}: {self.message}{value}"
+
+
+def _short(node: Node | None, ns: Namespaces) -> str:
+    if node is None:
+        return "-"
+    if isinstance(node, Literal):
+        return repr(str(node)) + (f"^^{_short(node.datatype, ns)}" if node.datatype else "")
+    text = str(node)
+    for prefix, namespace in sorted(ns.prefixes().items(), key=lambda kv: -len(kv[1])):
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace):]}"
+    return f"<{text}>"
+
+
+def _path(results: Graph, path: Node | None, ns: Namespaces) -> str:
+    if path is None:
+        return "(node)"
+    inverse = results.value(path, SH.inversePath)
+    if inverse is not None:
+        return f"^{_short(inverse, ns)}"
+    if (path, RDF.first, None) in results:
+        return "/".join(_short(p, ns) for p in results.items(path))
+    return _short(path, ns)
+
+
+def _origin(compiled: CompiledGraph, focus: Node) -> Origin | None:
+    if not isinstance(focus, URIRef):
+        return None
+    origin = compiled.origins.get(focus)
+    if origin is None and "#" in focus:  # a figure or selector: report its entity
+        origin = compiled.origins.get(URIRef(focus.split("#", 1)[0]))
+    return origin
+
+
+def validate(compiled: CompiledGraph, ontology: Graph, shapes: Graph, ns: Namespaces) -> list[Violation]:
+    data = compiled.union()
+    conforms, results, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="rdfs",
+        abort_on_first=False,
+        allow_warnings=True,
+    )
+    if conforms:
+        return []
+    violations = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        if results.value(result, SH.resultSeverity) != SH.Violation:
+            continue
+        focus = results.value(result, SH.focusNode)
+        label = data.value(focus, RDFS.label)
+        focus_text = f"{label} {_short(focus, ns)}" if label else _short(focus, ns)
+        value = results.value(result, SH.value)
+        violations.append(
+            Violation(
+                focus=focus_text,
+                path=_path(results, results.value(result, SH.resultPath), ns),
+                message=str(results.value(result, SH.resultMessage) or "violates a shape"),
+                value=_short(value, ns) if value is not None and value != focus else None,
+                origin=_origin(compiled, focus),
+            )
+        )
+    return sorted(violations, key=lambda v: (str(v.origin.path) if v.origin else "~", v.origin.line if v.origin else 0, v.focus, v.path, v.message))

@@ -1,0 +1,67 @@
+"""The ontology and the shapes as RDF, resolved against a base IRI, and what the compiler asks of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from graph.namespaces import Namespaces
+from kg.settings import ONTOLOGY_FILE, SHAPES_FILE
+
+
+def parse_turtle_file(path: Path, ns: Namespaces) -> Graph:
+    graph = Graph()
+    graph.parse(path, format="turtle", publicID=ns.document_base)
+    for prefix, iri in ns.prefixes().items():
+        graph.bind(prefix, iri, override=True)
+    return graph
+
+
+def load_ontology(ns: Namespaces, path: Path = ONTOLOGY_FILE) -> Graph:
+    return parse_turtle_file(path, ns)
+
+
+def load_shapes(ns: Namespaces, path: Path = SHAPES_FILE) -> Graph:
+    return parse_turtle_file(path, ns)
+
+
+@dataclass
+class Vocabulary:
+    """Lookups over the ontology graph: which terms exist and of what kind."""
+
+    graph: Graph
+
+    @cached_property
+    def classes(self) -> frozenset[URIRef]:
+        return frozenset(s for s in self.graph.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef))
+
+    @cached_property
+    def object_properties(self) -> frozenset[URIRef]:
+        kinds = (OWL.ObjectProperty, RDF.Property)
+        return frozenset(s for k in kinds for s in self.graph.subjects(RDF.type, k) if isinstance(s, URIRef))
+
+    @cached_property
+    def datatype_properties(self) -> frozenset[URIRef]:
+        kinds = (OWL.DatatypeProperty, OWL.AnnotationProperty)
+        return frozenset(s for k in kinds for s in self.graph.subjects(RDF.type, k) if isinstance(s, URIRef))
+
+    @cached_property
+    def properties(self) -> frozenset[URIRef]:
+        return self.object_properties | self.datatype_properties
+
+    @cached_property
+    def individuals(self) -> frozenset[URIRef]:
+        """Named things declared in the ontology that are neither classes nor properties."""
+        declared = {s for s in self.graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
+        return frozenset(declared - self.classes - self.properties)
+
+    def range_of(self, prop: URIRef) -> URIRef | None:
+        value = self.graph.value(prop, RDFS.range)
+        return value if isinstance(value, URIRef) else None
+
+    def is_subproperty_of(self, prop: URIRef, ancestor: URIRef) -> bool:
+        return ancestor in set(self.graph.transitive_objects(prop, RDFS.subPropertyOf))
