@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import Dataset, Literal, URIRef
+from rdflib.term import Node
+from typing import Iterator
 
 from graph.compile import CompiledGraph, compile_records
 from graph.errors import KgError, RecordErrors
@@ -35,6 +38,21 @@ class Checked:
     version: str
 
 
+def _term(term: Node) -> ox.NamedNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+    raise KgError(f"the compiled graph holds a blank node ({term}); entities must have IRIs")
+
+
+def to_oxigraph(dataset: Dataset) -> Iterator[ox.Quad]:
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        yield ox.Quad(_term(s), _term(p), _term(o), _term(g))
+
+
 def records_version(records_dir: Path, base_iri: str) -> str:
     digest = hashlib.sha256(base_iri.encode())
     for path in [*record_paths(records_dir), ONTOLOGY_FILE, SHAPES_FILE]:
@@ -60,10 +78,10 @@ def build(records_dir: Path, ns: Namespaces, corpus_dir: Path | None, data_dir: 
     checked = check(records_dir, ns, corpus_dir)
     if checked.violations:
         raise ValidationFailed(checked.violations)
-    nquads = checked.compiled.dataset.serialize(format="nquads", encoding="utf-8")
+    quads = list(to_oxigraph(checked.compiled.dataset))
 
     def fill(store: ox.Store) -> None:
-        store.load(nquads, format=ox.RdfFormat.N_QUADS)
+        store.extend(quads)
 
     info = replace_store(
         data_dir,

@@ -22,6 +22,12 @@ STANDARD_PREFIXES: dict[str, str] = {
     "void": "http://rdfs.org/ns/void#",
 }
 
+# The first part of every entity id: `{base}/id/{kind}/{slug}`.
+ENTITY_KINDS = (
+    "person organization place event project programme task policy position view topic role article"
+    " assertion quote"
+).split()
+
 RDF = Namespace(STANDARD_PREFIXES["rdf"])
 RDFS = Namespace(STANDARD_PREFIXES["rdfs"])
 OWL = Namespace(STANDARD_PREFIXES["owl"])
@@ -67,7 +73,9 @@ class Namespaces:
         return URIRef(self.base + "/ontology")
 
     def prefixes(self) -> dict[str, str]:
-        return {**STANDARD_PREFIXES, "kgo": str(self.kgo), "kg": self.base + "/id/"}
+        """Standard prefixes, `kgo:` for the ontology and one prefix per entity kind (`person:colin-knox`)."""
+        kinds = {kind: f"{self.base}/id/{kind}/" for kind in ENTITY_KINDS}
+        return {**STANDARD_PREFIXES, **kinds, "kgo": str(self.kgo), "kgsh": str(self.shapes)}
 
     def expand(self, curie: str) -> URIRef | None:
         """`kgo:Person` -> IRI; None when the prefix is unknown."""
