@@ -16,7 +16,7 @@ from graph.errors import KgError, RecordErrors
 from graph.namespaces import Namespaces
 from graph.quotes import check_quotes
 from graph.records import load_records, record_paths
-from graph.store import StoreInfo, replace_store
+from graph.store import StoreInfo, materialize_union, replace_store
 from graph.validate import Violation, validate
 from graph.vocabulary import load_ontology, load_shapes
 from kg.settings import ONTOLOGY_FILE, SHAPES_FILE
@@ -82,6 +82,7 @@ def build(records_dir: Path, ns: Namespaces, corpus_dir: Path | None, data_dir: 
 
     def fill(store: ox.Store) -> None:
         store.extend(quads)
+        materialize_union(store)
 
     info = replace_store(
         data_dir,

@@ -16,9 +16,8 @@ def export_dataset(settings: Settings, fmt: str) -> bytes:
     prefixes = Namespaces(info.base_iri).prefixes() if info.base_iri else dict(STANDARD_PREFIXES)
     if fmt == "trig":
         return store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    if fmt == "ttl":  # the union of all graphs: Turtle has no graphs
-        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-        return triples.serialize(format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    if fmt == "ttl":  # Turtle has no graphs: the default graph, which is the union of them all
+        return store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=prefixes)
     if fmt == "jsonld":
         return store.dump(format=ox.RdfFormat.JSON_LD)
     raise ValueError(f"unknown export format {fmt}")

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from rich.progress import Progress, wrap_file
 
 from graph.errors import KgError
-from graph.store import StoreInfo, bulk_load, rdf_format_for, replace_store
+from graph.store import StoreInfo, bulk_load, materialize_union, rdf_format_for, replace_store
 
 
 def _version(files: list[Path]) -> str:
@@ -33,6 +33,7 @@ def load_files(data_dir: Path, files: list[Path], base_iri: str | None = None) -
                     with wrap_file(raw, total=total or 0, description=path.name) as stream:
                         bulk_load(store, stream, fmt, path.name, base_iri)
                 progress.refresh()
+        materialize_union(store)
 
     if not files:
         raise KgError("no files to load")

@@ -40,9 +40,9 @@ class QueryEngine:
     info: StoreInfo
 
     def run(self, sparql: str) -> QueryResult:
-        """Evaluate with the default graph as the union of all graphs."""
+        """Evaluate against the store's default graph, which holds the union of all graphs."""
         try:
-            return self.store.query(sparql, prefixes=default_prefixes(self.info), use_default_graph_as_union=True)
+            return self.store.query(sparql, prefixes=default_prefixes(self.info))
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:

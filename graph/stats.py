@@ -8,7 +8,6 @@ from rich.table import Table
 from graph.query import QueryEngine, opened, term_text
 from kg.settings import Settings
 
-TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 PER_CLASS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class }
 GROUP BY ?class ORDER BY DESC(?n) ?class
@@ -33,7 +32,7 @@ def print_stats(settings: Settings) -> None:
     with opened(settings) as engine:
         info = engine.info
         console.print(f"store {settings.data_dir / info.path} ({info.kind}, version {info.version})")
-        console.print(f"quads: {len(engine.store)}; distinct triples in the union: {_rows(engine, TRIPLES)[0][0]}")
+        console.print(f"triples in the default graph (the union of all graphs): {info.triples}; quads stored: {len(engine.store)}")
         graphs = Table("named graph", "article", "quads", "facts", title="Graphs")
         for row in _rows(engine, PER_GRAPH if info.base_iri else PER_GRAPH_PLAIN):
             graphs.add_row(*(row + [""] * (4 - len(row))))

@@ -1,5 +1,9 @@
 """The embedded store (Oxigraph): where it lives on disk, and replacing it atomically.
 
+The store's default graph holds the union of its named graphs, written once at build or load
+time: SPARQL's default graph is then an RDF merge (a set), where Oxigraph's on-the-fly union
+would repeat a triple once per graph that states it.
+
 A data directory holds `stores/<name>/` (Oxigraph databases) and `current.json`, which names the
 store in use and describes it. A build or load writes a new store beside the old one and then
 replaces `current.json` in one `os.replace`: until then readers see the old store, and a failed
@@ -31,7 +35,7 @@ class StoreInfo:
     kind: str  # "curated" (kg build) or "loaded" (kg load)
     version: str  # digest of what it was built from
     base_iri: str | None
-    triples: int
+    triples: int  # in the default graph, the union of all graphs
     sources: list[str]
 
 
@@ -79,7 +83,7 @@ def replace_store(
         fill(store)
         store.flush()
         store.optimize()
-        triples = len(store)
+        triples = count_triples(store)
         del store
         info = StoreInfo(str(path.relative_to(data_dir)), kind, version, base_iri, triples, sources)
         tmp_pointer = data_dir / f".{POINTER}.{os.getpid()}"
@@ -120,6 +124,17 @@ def bulk_load(store: ox.Store, stream: IO[bytes], fmt: ox.RdfFormat, name: str, 
         store.bulk_load(stream, fmt, base_iri=base_iri)
     except SyntaxError as exc:
         raise KgError(f"{name}: not valid {fmt.name}: {exc}") from exc
+
+
+def count_triples(store: ox.Store) -> int:
+    """Triples in the default graph (the union of all graphs)."""
+    [solution] = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    return int(solution["n"].value)
+
+
+def materialize_union(store: ox.Store) -> None:
+    """Copy every triple of every named graph into the default graph (once: it is a set)."""
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
 
 
 def sorted_nquads(store: ox.Store) -> bytes:

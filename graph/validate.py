@@ -72,9 +72,12 @@ def validate(compiled: CompiledGraph, ontology: Graph, shapes: Graph, ns: Namesp
     if conforms:
         return []
     violations = []
+    details = set(results.objects(None, SH.detail))
     for result in results.subjects(RDF.type, SH.ValidationResult):
-        if results.value(result, SH.resultSeverity) != SH.Violation:
+        if result in details or results.value(result, SH.resultSeverity) != SH.Violation:
             continue
+        # a failed sh:node explains itself in its details; their messages say more than "see details"
+        messages = [str(m) for d in results.objects(result, SH.detail) if (m := results.value(d, SH.resultMessage))]
         focus = results.value(result, SH.focusNode)
         label = data.value(focus, RDFS.label)
         focus_text = f"{label} {_short(focus, ns)}" if label else _short(focus, ns)
@@ -83,7 +86,7 @@ def validate(compiled: CompiledGraph, ontology: Graph, shapes: Graph, ns: Namesp
             Violation(
                 focus=focus_text,
                 path=_path(results, results.value(result, SH.resultPath), ns),
-                message=str(results.value(result, SH.resultMessage) or "violates a shape"),
+                message="; ".join(messages) or str(results.value(result, SH.resultMessage) or "violates a shape"),
                 value=_short(value, ns) if value is not None and value != focus else None,
                 origin=_origin(compiled, focus),
             )

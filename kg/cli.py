@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -36,6 +37,10 @@ def handles_errors(command: Callable) -> Callable:
             _fail(str(exc))
         except OSError as exc:
             _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+        except Exception as exc:  # a bug: still one line, with the traceback only on request
+            if os.environ.get("KG_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with KG_DEBUG=1 for the traceback")
 
     return wrapper
 
@@ -74,7 +79,7 @@ def build(records_dir: Path) -> None:
     info, checked = build_graph(records_dir, Namespaces(settings.base_iri), settings.corpus_dir, settings.data_dir)
     if not checked.quotes_checked:
         click.echo("note: corpus not found (KG_CORPUS_DIR): quotes were not checked against the articles", err=True)
-    click.echo(f"built {info.triples} quads from {len(info.sources)} record files into {settings.data_dir / info.path} (version {info.version})")
+    click.echo(f"built {info.triples} triples from {len(info.sources)} record files into {settings.data_dir / info.path} (version {info.version})")
 
 
 @main.command()
@@ -149,7 +154,7 @@ def load(files: tuple[Path, ...], base_iri: str | None) -> None:
 
     settings = _settings()
     info = load_files(settings.data_dir, list(files), base_iri)
-    click.echo(f"loaded {info.triples} quads from {len(files)} file(s) into {settings.data_dir / info.path}")
+    click.echo(f"loaded {info.triples} triples from {len(files)} file(s) into {settings.data_dir / info.path}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,142 @@
+"""Properties of the built graph: provenance, identity, determinism, coverage of the ontology and shapes."""
+
+from __future__ import annotations
+
+from graph.build import build
+from graph.namespaces import Namespaces
+from graph.query import term_text
+from graph.quotes import normalise
+from graph.store import open_store, sorted_nquads
+from graph.vocabulary import Vocabulary, load_ontology, load_shapes
+from kg.settings import RECORDS_DIR
+from tests.conftest import BASE, CORPUS, needs_corpus
+from rdflib import URIRef
+from rdflib.namespace import OWL, RDFS, SH
+
+
+def rows(engine, sparql: str) -> list[dict[str, str]]:
+    result = engine.run(sparql)
+    names = [v.value for v in result.variables]
+    return [{n: term_text(s[n]) for n in names if s[n] is not None} for s in result]
+
+
+def test_one_named_graph_per_article_with_its_metadata(engine):
+    articles = rows(engine, """
+        SELECT ?graph ?file ?url WHERE {
+          GRAPH ?graph { ?graph a kgo:ArticleGraph ; dcterms:source ?article .
+                         ?article kgo:sourceFile ?file ; schema:url ?url ; schema:publisher ?publisher } }""")
+    assert sorted(a["file"] for a in articles) == [
+        "000_6a728bf7d395fcc2.txt", "001_3cbba066ae2e4c25.txt", "002_af4b8f91d62aa13d.txt",
+        "003_5275ec960448982b.txt", "004_1eaac0052576f68d.txt",
+    ]
+
+
+@needs_corpus
+def test_every_quote_occurs_in_its_article(engine):
+    quotes = rows(engine, """
+        SELECT ?quote ?file WHERE { ?passage oa:hasSource/kgo:sourceFile ?file ; oa:hasSelector/oa:exact ?quote }""")
+    assert len(quotes) > 300
+    texts = {f: normalise((CORPUS / f).read_text()) for f in {q["file"] for q in quotes}}
+    missing = [q for q in quotes if normalise(q["quote"]) not in texts[q["file"]]]
+    assert missing == []
+
+
+def test_every_fact_about_an_entity_has_an_assertion_with_evidence(engine):
+    unsupported = rows(engine, """
+        SELECT ?s ?p ?o WHERE {
+          GRAPH ?g { ?g a kgo:ArticleGraph . ?s ?p ?o }
+          FILTER(STRSTARTS(STR(?s), STR(person:)) || STRSTARTS(STR(?s), STR(organization:)) || STRSTARTS(STR(?s), STR(event:)))
+          FILTER(?p != kgo:curatorNote)
+          FILTER NOT EXISTS { GRAPH ?g { ?a rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; oa:hasTarget ?target } }
+        }""")
+    assert unsupported == []
+
+
+def test_an_entity_named_in_several_articles_is_one_node_with_several_sources(engine):
+    [row] = rows(engine, """
+        SELECT (COUNT(DISTINCT ?article) AS ?n) (COUNT(DISTINCT ?label) AS ?labels) WHERE {
+          ?article schema:mentions organization:nazarbayev-university .
+          organization:nazarbayev-university rdfs:label ?label }""")
+    assert row == {"n": "3", "labels": "1"}
+
+
+def test_abbreviations_are_alternative_labels(engine):
+    alts = {r["alt"] for r in rows(engine, "SELECT ?alt WHERE { ?e skos:altLabel ?alt }")}
+    assert {"NU", "NAC", "BIT"} <= alts
+
+
+def test_no_blank_nodes(engine):
+    assert rows(engine, "SELECT ?s WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } LIMIT 1") == []
+
+
+def test_united_america_is_recorded_as_the_united_states_with_a_note(engine):
+    [row] = rows(engine, """
+        SELECT ?note WHERE { place:united-states skos:altLabel "United America"@en .
+          ?a rdf:subject ?session ; rdf:predicate kgo:participantCountry ; rdf:object place:united-states ;
+             kgo:curatorNote ?note }""")
+    assert "United America" in row["note"]
+
+
+def test_articles_without_a_date_say_so(engine):
+    undated = {r["file"] for r in rows(engine, """
+        SELECT ?file WHERE { ?a kgo:notStated schema:datePublished ; kgo:sourceFile ?file }""")}
+    assert undated == {"000_6a728bf7d395fcc2.txt", "002_af4b8f91d62aa13d.txt", "004_1eaac0052576f68d.txt"}
+
+
+def test_qualified_figures_keep_their_qualifier(engine):
+    figures = {(r["value"], r["qualifier"]) for r in rows(engine, """
+        SELECT ?value ?qualifier WHERE { ?f a kgo:StatedQuantity ; schema:value ?value ; kgo:qualifier/rdfs:label ?qualifier }""")}
+    assert {("40", "around"), ("600", "over"), ("4000", "over"), ("40", "exactly")} <= figures
+
+
+def test_boilerplate_is_not_content(engine):
+    # article 004 names UNDP, the IMF and the World Bank only in its list of unrelated headlines
+    mentioned = {r["label"] for r in rows(engine, """
+        SELECT ?label WHERE { ?article kgo:sourceFile "004_1eaac0052576f68d.txt" ; schema:mentions/rdfs:label ?label }""")}
+    assert not {"UNDP", "IMF", "World Bank"} & mentioned
+
+
+def test_the_build_is_deterministic(tmp_path, data_dir):
+    again = tmp_path / "again"
+    build(RECORDS_DIR, Namespaces(BASE), CORPUS if CORPUS.is_dir() else None, again)
+    first, _ = open_store(data_dir)
+    second, _ = open_store(again)
+    assert sorted_nquads(first) == sorted_nquads(second)
+
+
+def test_every_class_and_property_used_is_declared_labelled_and_defined(engine, ns):
+    ontology = load_ontology(ns)
+    vocabulary = Vocabulary(ontology)
+    used = rows(engine, """
+        SELECT DISTINCT ?term WHERE { GRAPH ?g { { ?s ?term ?o } UNION { ?s a ?term } } FILTER(?g != <%s/ontology>) }""" % BASE)
+    for row in used:
+        term = row["term"]
+        iri = URIRef(term)
+        assert iri in vocabulary.classes or iri in vocabulary.properties, f"{term} is not declared in the ontology"
+        assert ontology.value(iri, RDFS.label) is not None, f"{term} has no rdfs:label"
+        assert ontology.value(iri, RDFS.comment) is not None, f"{term} has no rdfs:comment"
+
+
+def test_every_ontology_term_has_an_english_label_and_comment(ns):
+    ontology = load_ontology(ns)
+    vocabulary = Vocabulary(ontology)
+    for term in vocabulary.classes | vocabulary.properties:
+        if str(term).startswith(str(ns.kgo)):
+            assert ontology.value(term, RDFS.label).language == "en", term
+            assert ontology.value(term, RDFS.comment).language == "en", term
+    assert ontology.value(ns.ontology_graph, OWL.versionInfo) is not None
+
+
+def test_every_ontology_class_is_the_target_of_a_shape(ns):
+    vocabulary = Vocabulary(load_ontology(ns))
+    targeted = set(load_shapes(ns).objects(None, SH.targetClass))
+    ours = {c for c in vocabulary.classes if str(c).startswith(str(ns.kgo))}
+    assert ours - targeted == set()
+
+
+def test_standard_vocabularies_are_aligned(ns):
+    ontology = load_ontology(ns)
+    parents = {str(o) for s in Vocabulary(ontology).classes for o in ontology.objects(s, RDFS.subClassOf)}
+    for namespace in ("http://schema.org/", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#",
+                      "http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/ns/oa#"):
+        assert any(p.startswith(namespace) for p in parents), namespace
