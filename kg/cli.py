@@ -157,5 +157,43 @@ def load(files: tuple[Path, ...], base_iri: str | None) -> None:
     click.echo(f"loaded {info.triples} triples from {len(files)} file(s) into {settings.data_dir / info.path}")
 
 
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default KG_HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default KG_PORT, 8000).")
+@click.option("--workers", type=int, default=None, help="HTTP worker processes (default KG_WORKERS, 2).")
+@handles_errors
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve SPARQL, Linked Data and search over HTTP; builds the graph first if there is no store."""
+    import logging
+
+    import uvicorn
+
+    from graph.store import read_info
+
+    settings = _settings()
+    info = read_info(settings.data_dir)
+    if info is None or (info.kind == "curated" and info.base_iri != settings.base_iri):
+        click.echo(f"building the graph into {settings.data_dir} for {settings.base_iri} ...", err=True)
+        from graph.build import build as build_graph
+
+        build_graph(RECORDS_DIR, Namespaces(settings.base_iri), settings.corpus_dir, settings.data_dir)
+    host = host or settings.host
+    port = port or settings.port
+    workers = workers or settings.workers
+    os.environ.update({"KG_HOST": host, "KG_PORT": str(port), "KG_WORKERS": str(workers)})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo(f"serving {settings.data_dir} at http://{host}:{port}/ (public base {settings.base_iri})", err=True)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+
+
 if __name__ == "__main__":
     main()

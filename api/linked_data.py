@@ -1,0 +1,174 @@
+"""Linked Data: entity IRIs, the ontology, the shapes, the JSON-LD context, VoID and dumps.
+
+Each document is negotiated (JSON-LD, Turtle, N-Triples, HTML; `?format=` for links typed by
+hand) and cacheable: `ETag` from the graph version, `Cache-Control`, `304` on `If-None-Match`,
+`Vary: Accept`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from rdflib import Graph
+from rdflib.namespace import RDF, RDFS
+
+from api import negotiation, pages
+from api.problems import Problem
+from api.state import ServiceState
+from graph.context import context
+from graph.entity import EntityDocument, compact, describe
+
+router = APIRouter(tags=["Linked Data"])
+
+DOCUMENT_TYPES = ["application/n-triples", "text/turtle", "application/ld+json"]
+CACHE_CONTROL = "public, max-age=300"
+
+
+def _state(request: Request) -> ServiceState:
+    return request.app.state.kg
+
+
+def _choose(request: Request, offered: list[str]) -> str:
+    fmt = request.query_params.get("format")
+    if fmt:
+        media = negotiation.from_format_parameter(fmt, graph=True)
+        if media not in offered:
+            raise Problem(406, f"format={fmt} is not available here; available: {', '.join(offered)}")
+        return media
+    media = negotiation.best(offered, request.headers.get("accept"))
+    if media is None:
+        raise Problem(406, f"none of the accepted types is available; available: {', '.join(offered)}")
+    return media
+
+
+def _cached(request: Request, state: ServiceState, key: str, media: str, make) -> Response:
+    """Answer 304 when the client has this version, else build the body with `make()`."""
+    etag = '"' + hashlib.sha256(f"{state.info.version}|{key}|{media}".encode()).hexdigest()[:24] + '"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    body = make()
+    if isinstance(body, Response):
+        body.headers.update(headers)
+        return body
+    content_type = media if media.startswith("application/") else f"{media}; charset=utf-8"
+    return Response(body, media_type=content_type, headers=headers)
+
+
+def _triples_bytes(triples, media: str, prefixes: dict[str, str]) -> bytes:
+    ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    if media == "text/turtle":
+        return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    return ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES)
+
+
+@router.api_route(
+    "/id/{path:path}",
+    methods=["GET", "HEAD"],
+    summary="An entity of the graph",
+    description="Every entity IRI `{base}/id/{kind}/{slug}` resolves here: JSON-LD (compacted with "
+    "`/context.jsonld`), Turtle, N-Triples, or an HTML page, by Accept or `?format=`.",
+    responses={200: {"content": {m: {} for m in (*DOCUMENT_TYPES, "text/html")}}, 404: {"description": "unknown IRI"}},
+)
+async def entity(request: Request, path: str):
+    state = _state(request)
+    iri = f"{state.base}/id/{path}"
+    media = _choose(request, DOCUMENT_TYPES + [negotiation.HTML])
+    document = await asyncio.to_thread(describe, state.store, iri, state.profiles, state.context_url)
+    if document is None:
+        raise Problem(404, f"no entity {iri} in this graph")
+    return _cached(request, state, iri, media, lambda: _entity_body(request, state, document, media))
+
+
+def _entity_body(request: Request, state: ServiceState, document: EntityDocument, media: str):
+    if media == "application/ld+json":
+        return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
+    if media == negotiation.HTML:
+        return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, curie=lambda x: x)
+    return _triples_bytes(document.triples, media, state.prefixes)
+
+
+@router.get("/context.jsonld", summary="The JSON-LD context of entity documents", tags=["Linked Data"])
+async def jsonld_context(request: Request):
+    state = _state(request)
+    return _cached(request, state, "context", "application/ld+json",
+                   lambda: json.dumps(context(state.base), indent=1).encode())
+
+
+def _vocabulary_document(request: Request, graph: Graph, key: str, title: str):
+    state = _state(request)
+    media = _choose(request, ["application/rdf+xml", "application/ld+json", "text/turtle", negotiation.HTML])
+
+    def make():
+        if media == negotiation.HTML:
+            return pages.render(request, "vocabulary.html", title=title, terms=_terms(graph, state), iri=f"{state.base}/{key}")
+        fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media]
+        return graph.serialize(format=fmt, encoding="utf-8")
+
+    return _cached(request, state, key, media, make)
+
+
+def _terms(graph: Graph, state: ServiceState) -> list[dict]:
+    terms = []
+    for subject in sorted({s for s in graph.subjects(RDF.type, None) if str(s).startswith(state.base)}, key=str):
+        kinds = sorted(compact(str(t), state.ns) for t in graph.objects(subject, RDF.type))
+        terms.append({
+            "iri": str(subject),
+            "anchor": str(subject).rpartition("#")[2],
+            "label": str(graph.value(subject, RDFS.label) or ""),
+            "comment": str(graph.value(subject, RDFS.comment) or ""),
+            "kinds": kinds,
+            "parents": sorted(compact(str(o), state.ns) for o in graph.objects(subject, RDFS.subClassOf)),
+            "superproperties": sorted(compact(str(o), state.ns) for o in graph.objects(subject, RDFS.subPropertyOf)),
+        })
+    return terms
+
+
+@router.get("/ontology", summary="The ontology (Turtle, JSON-LD, RDF/XML or HTML)")
+async def ontology(request: Request):
+    return _vocabulary_document(request, _state(request).ontology, "ontology", "Ontology")
+
+
+@router.get("/shapes", summary="The SHACL shapes (Turtle, JSON-LD, RDF/XML or HTML)")
+async def shapes(request: Request):
+    return _vocabulary_document(request, _state(request).shapes, "shapes", "SHACL shapes")
+
+
+@router.get("/.well-known/void", summary="VoID description of the dataset")
+async def void(request: Request):
+    state = _state(request)
+    media = _choose(request, ["application/rdf+xml", "application/ld+json", "text/turtle"])
+    fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media]
+
+    return _cached(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
+
+
+DUMPS = {"graph.nq.gz": ox.RdfFormat.N_QUADS, "graph.trig.gz": ox.RdfFormat.TRIG}
+
+
+@router.get("/dumps/{name}", summary="The whole dataset, gzipped (graph.nq.gz or graph.trig.gz)")
+async def dump(request: Request, name: str):
+    state = _state(request)
+    if name not in DUMPS:
+        raise Problem(404, f"no dump {name}; available: {', '.join(DUMPS)}")
+    path = state.settings.data_dir / "dumps" / f"{state.info.version}-{name}"
+    if not path.is_file():
+        await asyncio.to_thread(_write_dump, state.store, DUMPS[name], path, state.prefixes)
+    return FileResponse(path, media_type="application/gzip", filename=name, headers={"Cache-Control": CACHE_CONTROL})
+
+
+def _write_dump(store: ox.Store, fmt: ox.RdfFormat, path: Path, prefixes: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    data = store.dump(format=fmt, **({"prefixes": prefixes} if fmt == ox.RdfFormat.TRIG else {}))
+    with gzip.open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)

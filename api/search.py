@@ -1,0 +1,40 @@
+"""/search: entities by label or alias, for people and for autocompletion."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+
+from api import negotiation, pages
+from graph.entity import compact
+
+router = APIRouter(tags=["Search"])
+
+
+@router.get(
+    "/search",
+    summary="Find entities by name",
+    description="Case-, accent- and punctuation-insensitive; exact, prefix, word-prefix and substring matches, "
+    "ranked in that order. `type` (repeatable) filters by class, as an IRI or a prefixed name (`kgo:Person`).",
+)
+async def search(
+    request: Request,
+    q: str = Query("", description="the name, or part of it", examples=["nazarbayev", "NAC", "knox"]),
+    type: list[str] = Query([], description="only entities of these classes, e.g. kgo:Person"),
+    limit: int = Query(10, ge=1, le=100),
+):
+    state = request.app.state.kg
+    types = {state.ns.expand(t) and str(state.ns.expand(t)) or t for t in type}
+    hits = state.search_index.search(q, types or None, limit)
+    results = [
+        {
+            "id": hit.entity,
+            "label": hit.label,
+            "matched": hit.matched,
+            "score": hit.score,
+            "types": [compact(t, state.ns) for t in hit.types],
+        }
+        for hit in hits
+    ]
+    if negotiation.best(["application/json", negotiation.HTML], request.headers.get("accept")) == negotiation.HTML and "text/html" in request.headers.get("accept", ""):
+        return pages.render(request, "search.html", q=q, results=results)
+    return {"query": q, "results": results}

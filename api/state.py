@@ -1,0 +1,95 @@
+"""What one HTTP worker holds while it runs: the store (read-only), indexes, and its query processes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from api.workers import QueryPool
+from graph.entity import Profiles
+from graph.namespaces import Namespaces
+from graph.query import default_prefixes
+from graph.search import SearchIndex
+from graph.service_description import void_description
+from graph.store import StoreInfo, open_store
+from graph.vocabulary import load_ontology, load_shapes
+from kg.settings import Settings
+
+SEARCH_EXCLUDED = {
+    "http://www.w3.org/2002/07/owl#Class",
+    "http://www.w3.org/2002/07/owl#ObjectProperty",
+    "http://www.w3.org/2002/07/owl#DatatypeProperty",
+    "http://www.w3.org/2002/07/owl#AnnotationProperty",
+    "http://www.w3.org/2002/07/owl#Ontology",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property",
+    "http://www.w3.org/2004/02/skos/core#ConceptScheme",
+}
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    store: ox.Store
+    info: StoreInfo
+    pool: QueryPool
+
+    @property
+    def base(self) -> str:
+        return self.settings.base_iri
+
+    @property
+    def ns(self) -> Namespaces:
+        return Namespaces(self.base)
+
+    @property
+    def curated(self) -> bool:
+        return self.info.kind == "curated"
+
+    @cached_property
+    def prefixes(self) -> dict[str, str]:
+        return default_prefixes(self.info)
+
+    @cached_property
+    def profiles(self) -> Profiles:
+        return Profiles(self.store, self.base)
+
+    @cached_property
+    def search_index(self) -> SearchIndex:
+        ns = self.ns
+        excluded = SEARCH_EXCLUDED | {str(ns.kgo.Assertion), str(ns.kgo.StatedQuantity), str(ns.kgo.Stance), str(ns.kgo.Qualifier)}
+        return SearchIndex.from_store(self.store, self.prefixes, excluded)
+
+    @cached_property
+    def ontology(self) -> Graph:
+        return load_ontology(self.ns)
+
+    @cached_property
+    def shapes(self) -> Graph:
+        return load_shapes(self.ns)
+
+    @cached_property
+    def void(self) -> Graph:
+        return void_description(self.base, self.info, self.store)
+
+    @property
+    def context_url(self) -> str:
+        return f"{self.base}/context.jsonld"
+
+
+async def open_state(settings: Settings) -> ServiceState:
+    store, info = open_store(settings.data_dir)
+    if info.base_iri and info.base_iri != settings.base_iri:
+        from graph.errors import KgError
+
+        raise KgError(
+            f"the store was built for base IRI {info.base_iri}, not KG_BASE_IRI={settings.base_iri}: run `kg build` again"
+        )
+    pool = QueryPool(settings.data_dir, settings.query_processes, settings.query_timeout, prestart=1)
+    await pool.start()
+    state = ServiceState(settings, store, info, pool)
+    state.search_index  # build the indexes now rather than on the first request
+    state.profiles
+    return state

@@ -1,0 +1,193 @@
+"""The document of one entity: what a consumer needs without a second request.
+
+The document is a set of triples, built together with its JSON-LD form so that the two hold
+exactly the same statements:
+
+- every triple with the entity as subject, and the triples of its own `#` nodes (figures);
+- the entity's incoming links (capped), and the articles that mention it;
+- the label of every node it links to or is linked from;
+- its evidence: each assertion about it with the quoted passage and the source article.
+
+The JSON-LD keeps one shape per class: every property the graph uses for that class is a key,
+with `[]` when the entity has no value, and every key holds an array.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from graph.context import REVERSE_TERMS, term_names
+from graph.namespaces import Namespaces
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDF_SUBJECT = ox.NamedNode(REVERSE_TERMS["evidence"])
+MENTIONS = ox.NamedNode(REVERSE_TERMS["mentionedIn"])
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DEFAULT = ox.DefaultGraph()
+INCOMING_LIMIT = 500
+EVIDENCE_LIMIT = 2000
+
+
+@dataclass
+class EntityDocument:
+    iri: str
+    jsonld: dict
+    triples: set[ox.Triple] = field(default_factory=set)
+
+
+class Profiles:
+    """For each class, the keys its entities' documents carry (the properties the graph uses for it)."""
+
+    QUERY = "SELECT DISTINCT ?class ?p WHERE { ?s a ?class ; ?p ?o FILTER(?p != rdf:type) }"
+
+    def __init__(self, store: ox.Store, base: str):
+        self.names = term_names(base)
+        self.ns = Namespaces(base)
+        self.by_class: dict[str, set[str]] = {}
+        for row in store.query(self.QUERY, prefixes=self.ns.prefixes()):
+            self.by_class.setdefault(row["class"].value, set()).add(row["p"].value)
+
+    def keys(self, types: list[str]) -> list[str]:
+        props = set().union(*(self.by_class.get(t, set()) for t in types)) if types else set()
+        return sorted({self.key(p) for p in props})
+
+    def key(self, predicate: str) -> str:
+        return self.names.get(predicate) or compact(predicate, self.ns)
+
+
+def compact(iri: str, ns: Namespaces) -> str:
+    best = iri
+    for prefix, namespace in ns.prefixes().items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            candidate = f"{prefix}:{iri[len(namespace):]}"
+            if len(candidate) < len(best) and not iri[len(namespace):].startswith("//"):
+                best = candidate
+    return best
+
+
+def literal_json(term: ox.Literal) -> object:
+    datatype = term.datatype.value
+    if term.language:
+        return term.value if term.language == "en" else {"@value": term.value, "@language": term.language}
+    if datatype == XSD + "string":
+        return {"@value": term.value}
+    if datatype == XSD + "integer" and term.value.lstrip("-").isdigit() and str(int(term.value)) == term.value:
+        return int(term.value)
+    if datatype == XSD + "boolean" and term.value in ("true", "false"):
+        return term.value == "true"
+    return {"@value": term.value, "@type": datatype}
+
+
+class _Builder:
+    def __init__(self, store: ox.Store, iri: str, profiles: Profiles):
+        self.store = store
+        self.node = ox.NamedNode(iri)
+        self.profiles = profiles
+        self.ns = profiles.ns
+        self.triples: set[ox.Triple] = set()
+
+    def out(self, subject) -> list[ox.Triple]:
+        return [q.triple for q in self.store.quads_for_pattern(subject, None, None, DEFAULT)]
+
+    def labels(self, node) -> list:
+        found = [q.triple for q in self.store.quads_for_pattern(node, RDFS_LABEL, None, DEFAULT)]
+        self.triples.update(found)
+        return [literal_json(t.object) for t in found if isinstance(t.object, ox.Literal)]
+
+    def ref(self, node) -> dict:
+        """A link to another node: its IRI and its labels."""
+        if isinstance(node, ox.BlankNode):
+            return {"@id": f"_:{node.value}"}
+        doc = {"@id": compact(node.value, self.ns)}
+        labels = self.labels(node)
+        if labels:
+            doc["label"] = labels
+        return doc
+
+    def value(self, term, nest: bool) -> object:
+        if isinstance(term, ox.Literal):
+            return literal_json(term)
+        if nest and isinstance(term, ox.NamedNode) and term.value.startswith(self.node.value + "#"):
+            return self.full_node(term, nest=False)
+        return self.ref(term)
+
+    def properties(self, subject, triples: list[ox.Triple], doc: dict, nest: bool, skip=()) -> None:
+        for triple in triples:
+            if triple.predicate in skip:
+                continue
+            self.triples.add(triple)
+            if triple.predicate == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
+                doc.setdefault("@type", []).append(compact(triple.object.value, self.ns))
+                continue
+            key = self.profiles.key(triple.predicate.value)
+            doc.setdefault(key, []).append(self.value(triple.object, nest))
+
+    def full_node(self, node, nest: bool, skip=()) -> dict:
+        doc: dict = {"@id": compact(node.value, self.ns)}
+        self.properties(node, self.out(node), doc, nest, skip)
+        return doc
+
+    def evidence(self, assertion) -> dict:
+        """An assertion with its passage, selector and article, nested."""
+        doc: dict = {"@id": compact(assertion.value, self.ns)}
+        for triple in self.out(assertion):
+            if triple.predicate == RDF_SUBJECT:
+                continue  # the link back to the entity is the `evidence` key itself
+            self.triples.add(triple)
+            if triple.predicate == RDF_TYPE:
+                doc.setdefault("@type", []).append(compact(triple.object.value, self.ns))
+            elif triple.predicate.value == "http://www.w3.org/ns/oa#hasTarget" and not self._is_article(triple.object):
+                passage = self.full_node(triple.object, nest=False)
+                for key in ("hasSelector",):
+                    passage[key] = [self.full_node(ox.NamedNode(self._expand(s["@id"])), nest=False) for s in passage.get(key, [])]
+                doc.setdefault("hasTarget", []).append(passage)
+            else:
+                doc.setdefault(self.profiles.key(triple.predicate.value), []).append(self.value(triple.object, nest=False))
+        return doc
+
+    def _is_article(self, node) -> bool:
+        return any(True for _ in self.store.quads_for_pattern(node, ox.NamedNode(self.ns.kgo + "sourceFile"), None, DEFAULT))
+
+    def _expand(self, curie: str) -> str:
+        prefix, sep, local = curie.partition(":")
+        namespace = self.ns.prefixes().get(prefix)
+        return namespace + local if sep and namespace else curie
+
+    def build(self) -> EntityDocument | None:
+        own = self.out(self.node)
+        incoming = list(itertools.islice(
+            (q.triple for q in self.store.quads_for_pattern(None, None, self.node, DEFAULT)), INCOMING_LIMIT + EVIDENCE_LIMIT))
+        if not own and not incoming:
+            return None
+        doc: dict = {"@id": compact(self.node.value, self.ns), "@type": []}
+        self.properties(self.node, own, doc, nest=True)
+        for key in self.profiles.keys([t.object.value for t in own if t.predicate == RDF_TYPE]):
+            doc.setdefault(key, [])
+        doc["mentionedIn"], doc["evidence"], reverse = [], [], {}
+        others = 0
+        for triple in incoming:
+            if triple.predicate == RDF_SUBJECT:
+                if len(doc["evidence"]) < EVIDENCE_LIMIT:
+                    self.triples.add(triple)
+                    doc["evidence"].append(self.evidence(triple.subject))
+            elif triple.predicate == MENTIONS:
+                self.triples.add(triple)
+                article = self.ref(triple.subject)
+                doc["mentionedIn"].append(article)
+            elif others < INCOMING_LIMIT:
+                others += 1
+                self.triples.add(triple)
+                reverse.setdefault(self.profiles.key(triple.predicate.value), []).append(self.ref(triple.subject))
+        doc["@reverse"] = reverse
+        return EntityDocument(self.node.value, doc, self.triples)
+
+
+def describe(store: ox.Store, iri: str, profiles: Profiles, context_url: str) -> EntityDocument | None:
+    document = _Builder(store, iri, profiles).build()
+    if document is not None:
+        document.jsonld = {"@context": context_url, **document.jsonld}
+    return document

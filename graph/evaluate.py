@@ -1,0 +1,62 @@
+"""Evaluating one SPARQL query into result bytes: what a query process does for each request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from graph.errors import KgError
+from graph.query import QuerySyntaxError
+from graph.results import GRAPH_FORMATS, Serialized, serialize_boolean, serialize_solutions, serialize_triples
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    fmt: str  # a solutions format (json, xml, csv, tsv) or a graph format (turtle, ntriples, jsonld, rdfxml)
+    limit: int
+    prefixes: dict[str, str]
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] | None = None  # None: the store's default graph (the union)
+    named_graphs: tuple[str, ...] | None = None  # None: every named graph
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    kind: str  # "solutions", "boolean" or "graph"
+    result: Serialized
+
+
+class WrongResultFormat(KgError):
+    """The negotiated format does not fit the query's result (e.g. CSV for a CONSTRUCT)."""
+
+
+def evaluate(store: ox.Store, job: QueryJob) -> QueryOutcome:
+    kwargs: dict = {"prefixes": job.prefixes, "base_iri": job.base_iri}
+    if job.default_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    if job.named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        result = store.query(job.query, **kwargs)
+    except SyntaxError as exc:
+        raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise KgError(f"the query could not be evaluated: {exc}") from exc
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            return QueryOutcome("boolean", serialize_boolean(bool(result), _solutions_format(job.fmt)))
+        if isinstance(result, ox.QuerySolutions):
+            return QueryOutcome("solutions", serialize_solutions(result, _solutions_format(job.fmt), job.limit))
+        if job.fmt not in GRAPH_FORMATS:
+            raise WrongResultFormat(f"a graph result cannot be written as {job.fmt}")
+        return QueryOutcome("graph", serialize_triples(result, job.fmt, job.limit, job.prefixes))
+    except (OSError, ValueError) as exc:  # evaluation is lazy: errors surface while iterating
+        raise KgError(f"the query could not be evaluated: {exc}") from exc
+
+
+def _solutions_format(fmt: str) -> str:
+    if fmt in GRAPH_FORMATS:
+        raise WrongResultFormat(f"query results cannot be written as {fmt}")
+    return fmt

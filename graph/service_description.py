@@ -1,0 +1,107 @@
+"""The SPARQL 1.1 Service Description and the VoID description of the dataset, as RDF graphs."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from graph.namespaces import Namespaces
+from graph.store import StoreInfo, graph_names
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+
+RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+VOCABULARIES = ("http://schema.org/", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#",
+                "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/", "http://www.w3.org/ns/oa#")
+
+
+def _count(store: ox.Store, query: str) -> int:
+    [row] = store.query(query)
+    return int(row["n"].value)
+
+
+def service_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
+    g = Graph()
+    g.bind("sd", SD)
+    g.bind("formats", FORMATS)
+    g.bind("void", VOID)
+    endpoint = URIRef(f"{base}/sparql")
+    g.add((endpoint, RDF.type, SD.Service))
+    g.add((endpoint, SD.endpoint, endpoint))
+    g.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
+    for fmt in RESULT_FORMATS:
+        g.add((endpoint, SD.resultFormat, FORMATS[fmt]))
+    g.add((endpoint, SD.feature, SD.UnionDefaultGraph))
+    g.add((endpoint, RDFS.comment, Literal(
+        "Read-only. The default graph is the union of all named graphs. SPARQL Update is refused; "
+        "queries are stopped at the time limit and results cut at the result limit (see the response "
+        "header KG-Results-Truncated).", lang="en")))
+    dataset = BNode("dataset")
+    g.add((endpoint, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    default = BNode("default")
+    g.add((dataset, SD.defaultGraph, default))
+    g.add((default, RDF.type, SD.Graph))
+    g.add((default, VOID.triples, Literal(info.triples, datatype=XSD.integer)))
+    for name in graph_names(store):
+        named = BNode(f"g{len(list(g.objects(dataset, SD.namedGraph)))}")
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, SD.name, URIRef(name)))
+    return g
+
+
+def void_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
+    ns = Namespaces(base)
+    g = Graph()
+    g.bind("void", VOID)
+    g.bind("dcterms", DCTERMS)
+    dataset = URIRef(f"{base}/.well-known/void#dataset")
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, DCTERMS.title, Literal("Public administration knowledge graph (Kazakhstan)", lang="en")))
+    g.add((dataset, DCTERMS.description, Literal(
+        "Actors, events, policies, posts and stated views of public administration and civil-service reform "
+        "in Kazakhstan, from five news articles; every fact carries the quote it was taken from.", lang="en")))
+    g.add((dataset, VOID.sparqlEndpoint, URIRef(f"{base}/sparql")))
+    g.add((dataset, VOID.uriSpace, Literal(f"{base}/id/")))
+    g.add((dataset, VOID.rootResource, URIRef(f"{base}/id/")))
+    g.add((dataset, VOID.dataDump, URIRef(f"{base}/dumps/graph.nq.gz")))
+    g.add((dataset, VOID.dataDump, URIRef(f"{base}/dumps/graph.trig.gz")))
+    g.add((dataset, VOID.triples, Literal(info.triples, datatype=XSD.integer)))
+    g.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/N-Quads")))
+    counts = {
+        "entities": f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), \"{base}/id/\")) }}",
+        "distinctSubjects": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }",
+        "distinctObjects": "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }",
+        "properties": "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }",
+        "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }",
+    }
+    for prop, query in counts.items():
+        g.add((dataset, VOID[prop], Literal(_count(store, query), datatype=XSD.integer)))
+    if info.kind == "curated":
+        g.add((dataset, VOID.vocabulary, URIRef(str(ns.kgo))))
+        for vocabulary in VOCABULARIES:
+            g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+    partitions = store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 200")
+    for index, row in enumerate(partitions):
+        part = URIRef(f"{base}/.well-known/void#class-{index}")
+        g.add((dataset, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(row["c"].value)))
+        g.add((part, VOID.entities, Literal(int(row["n"].value), datatype=XSD.integer)))
+    examples = store.query(
+        f"SELECT ?s WHERE {{ ?s a ?c ; <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+        f"FILTER(STRSTARTS(STR(?s), \"{base}/id/person/\") || STRSTARTS(STR(?s), \"{base}/id/organization/\") "
+        f"|| STRSTARTS(STR(?s), \"{base}/id/event/\")) }} ORDER BY ?s LIMIT 5"
+    )
+    for row in examples:
+        g.add((dataset, VOID.exampleResource, URIRef(row["s"].value)))
+    for name in graph_names(store):
+        subset = URIRef(name)
+        g.add((dataset, VOID.subset, subset))
+        g.add((subset, RDF.type, VOID.Dataset))
+        n = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+        g.add((subset, VOID.triples, Literal(n, datatype=XSD.integer)))
+    return g

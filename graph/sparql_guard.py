@@ -1,0 +1,114 @@
+"""What a SPARQL request asks for, found before anything runs: update or query, SERVICE
+endpoints, FROM graphs, nesting depth.
+
+A lexer over the SPARQL 1.1 terminals is enough for these questions: keywords can only occur
+outside IRIs, strings and comments, and `SERVICE`, `FROM` and the update verbs are keywords.
+It is cheap (microseconds for a typical query), so it runs on every request; the query is
+parsed for real by the engine afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<long_string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
+  | (?P<string>"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]|\\.)*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*)
+  | (?P<open>[({\[])
+  | (?P<close>[)}\]])
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+UPDATE_VERBS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"})
+
+
+@dataclass
+class Token:
+    kind: str
+    text: str
+
+
+@dataclass
+class QueryAnalysis:
+    form: str | None  # SELECT, CONSTRUCT, ASK, DESCRIBE; None when not found
+    is_update: bool
+    service_endpoints: list[str] = field(default_factory=list)  # IRIs, prefixed names or ?variables
+    from_graphs: list[str] = field(default_factory=list)
+    from_named_graphs: list[str] = field(default_factory=list)
+    max_depth: int = 0
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+def tokens(text: str) -> list[Token]:
+    out = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind not in ("ws", "comment"):
+            out.append(Token(kind, match.group()))
+    return out
+
+
+def _resolve(token: Token, prefixes: dict[str, str]) -> str:
+    if token.kind == "iri":
+        return token.text[1:-1]
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return token.text
+
+
+def analyse(text: str, default_prefixes: dict[str, str] | None = None) -> QueryAnalysis:
+    toks = tokens(text)
+    prefixes = dict(default_prefixes or {})
+    analysis = QueryAnalysis(form=None, is_update=False)
+    depth = 0
+    first_keyword: str | None = None
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        upper = tok.text.upper() if tok.kind == "word" else ""
+        if tok.kind == "open":
+            depth += 1
+            analysis.max_depth = max(analysis.max_depth, depth)
+        elif tok.kind == "close":
+            depth = max(0, depth - 1)
+        elif upper == "PREFIX" and i + 2 < len(toks) and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
+            prefixes[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
+            i += 3
+            continue
+        elif upper == "BASE":
+            i += 2
+            continue
+        elif upper:
+            if first_keyword is None and depth == 0:
+                first_keyword = upper
+            if upper == "SERVICE":
+                j = i + 1
+                if j < len(toks) and toks[j].text.upper() == "SILENT":
+                    j += 1
+                analysis.service_endpoints.append(_resolve(toks[j], prefixes) if j < len(toks) else "")
+            elif upper == "FROM" and i + 1 < len(toks):
+                if toks[i + 1].text.upper() == "NAMED" and i + 2 < len(toks):
+                    analysis.from_named_graphs.append(_resolve(toks[i + 2], prefixes))
+                    i += 3
+                    continue
+                analysis.from_graphs.append(_resolve(toks[i + 1], prefixes))
+        i += 1
+    analysis.prefixes = prefixes
+    if first_keyword in UPDATE_VERBS:
+        analysis.is_update = True
+    elif first_keyword in QUERY_FORMS:
+        analysis.form = first_keyword
+    return analysis
