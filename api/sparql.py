@@ -190,7 +190,7 @@ async def run(request: Request, state: ServiceState, query: str, default_graphs:
             limit=settings.result_limit,
             headers=headers,
         )
-    content_type = media if media.startswith("application/") and not media.endswith("xml") else f"{media}; charset=utf-8"
+    content_type = media if media.startswith("application/") else f"{media}; charset=utf-8"
     return Response(result.body, media_type=content_type, headers=headers)
 
 

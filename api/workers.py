@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import signal
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -117,10 +118,15 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         readable = loop.create_future()
         fd = proc.conn.fileno()
-        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+        # the pipe is read with blocking calls once data is there; uvloop's add_reader makes the
+        # descriptor non-blocking, so it is set back before each send and receive
+        os.set_blocking(fd, True)
         try:
             proc.conn.send(job)
+            loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
             await asyncio.wait_for(readable, self.timeout)
+            loop.remove_reader(fd)
+            os.set_blocking(fd, True)
             reply = proc.conn.recv()
         except asyncio.TimeoutError:
             loop.remove_reader(fd)
@@ -134,7 +140,6 @@ class QueryPool:
             loop.remove_reader(fd)
             await self._discard(proc)
             raise
-        loop.remove_reader(fd)
         self._idle.put_nowait(proc)
         kind, payload = reply
         if kind == "ok":
