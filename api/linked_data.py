@@ -81,7 +81,7 @@ def _triples_bytes(triples, media: str, prefixes: dict[str, str]) -> bytes:
 async def entity(request: Request, path: str):
     state = _state(request)
     iri = f"{state.base}/id/{path}"
-    media = _choose(request, DOCUMENT_TYPES + [negotiation.HTML])
+    media = _choose(request, [negotiation.HTML, *DOCUMENT_TYPES])  # on a tie (*/*) the last, JSON-LD, wins
     document = await asyncio.to_thread(describe, state.store, iri, state.profiles, state.context_url)
     if document is None:
         raise Problem(404, f"no entity {iri} in this graph")
@@ -105,7 +105,7 @@ async def jsonld_context(request: Request):
 
 def _vocabulary_document(request: Request, graph: Graph, key: str, title: str):
     state = _state(request)
-    media = _choose(request, ["application/rdf+xml", "application/ld+json", "text/turtle", negotiation.HTML])
+    media = _choose(request, [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"])
 
     def make():
         if media == negotiation.HTML:

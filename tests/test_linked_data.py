@@ -1,0 +1,225 @@
+"""Entity IRIs, vocabularies, VoID, dumps, search and operations of a real `kg serve`."""
+
+from __future__ import annotations
+
+import gzip
+
+import httpx
+import pytest
+import rdflib
+import rdflib.compare
+from pyld import jsonld
+
+from tests.service import start_service
+
+PEOPLE = ("colin-knox", "rassul-rysmambetov", "alikhan-baimenov")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    svc = start_service(tmp_path_factory.mktemp("ld"))
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def http(service):
+    with service.client() as client:
+        yield client
+
+
+def loader_for(http: httpx.Client):
+    """A pyld document loader that fetches from the service (and nowhere else)."""
+
+    def load(url, options=None):
+        assert url.startswith(str(http.base_url).rstrip("/")), f"pyld tried to fetch {url}"
+        response = http.get(url, headers={"Accept": "application/ld+json"})
+        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": response.json()}
+
+    return load
+
+
+def turtle_triples(http: httpx.Client, path: str) -> rdflib.Graph:
+    response = http.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/turtle; charset=utf-8"
+    return rdflib.Graph().parse(data=response.text, format="turtle")
+
+
+@pytest.mark.parametrize("path", [
+    "/id/person/colin-knox", "/id/organization/nazarbayev-university", "/id/event/world-government-summit-2019",
+    "/id/policy/public-councils", "/id/place/kazakhstan", "/id/view/knox-public-councils",
+])
+def test_jsonld_round_trips_to_exactly_the_turtle_triples(http, path):
+    doc = http.get(path, headers={"Accept": "application/ld+json"})
+    assert doc.status_code == 200 and doc.headers["content-type"] == "application/ld+json"
+    nquads = jsonld.to_rdf(doc.json(), {"format": "application/n-quads", "documentLoader": loader_for(http), "base": str(http.base_url)})
+    from_pyld = rdflib.Graph().parse(data=nquads, format="nt")
+    from_turtle = turtle_triples(http, path)
+    assert len(from_pyld) > 10
+    assert rdflib.compare.isomorphic(from_pyld, from_turtle)
+    for s, p, o in from_pyld:
+        assert str(s).startswith("http") and str(p).startswith("http")
+
+
+def test_rdflib_reads_the_jsonld_too(http, service):
+    doc = http.get("/id/person/colin-knox", headers={"Accept": "application/ld+json"})
+    graph = rdflib.Graph().parse(data=doc.text, format="json-ld", base=service.url)
+    assert rdflib.compare.isomorphic(graph, turtle_triples(http, "/id/person/colin-knox"))
+
+
+def test_the_document_holds_labels_roles_and_evidence(http):
+    doc = http.get("/id/person/rassul-rysmambetov", headers={"Accept": "application/ld+json"}).json()
+    assert doc["label"] == ["Rassul Rysmambetov"]
+    assert doc["@type"] == ["kgo:Person"]
+    [position] = doc["@reverse"]["holder"]
+    assert position["label"] == ["Chairman of the NAC Management Board"]
+    assert doc["mentionedIn"][0]["label"]
+    quotes = {sel["exact"][0]["@value"] for e in doc["evidence"] for t in e["hasTarget"] for sel in t["hasSelector"]}
+    assert "Rassul Rysmambetov, Chairman of the NAC Management Board" in quotes
+
+
+def test_every_entity_of_a_class_has_the_same_keys(http):
+    shapes = set()
+    for person in PEOPLE:
+        doc = http.get(f"/id/person/{person}", headers={"Accept": "application/ld+json"}).json()
+        assert all(isinstance(v, list) for k, v in doc.items() if not k.startswith("@"))
+        shapes.add(frozenset(doc))
+    assert len(shapes) == 1
+
+
+def test_figures_are_nested_in_their_entity(http):
+    doc = http.get("/id/organization/astana-civil-service-hub", headers={"Accept": "application/ld+json"}).json()
+    [figure] = doc["memberCount"]
+    assert figure["schema:value" if "schema:value" in figure else "value"] == [40]
+    assert figure["unitText"] == [{"@value": "member-countries"}]
+
+
+@pytest.mark.parametrize("accept,expected", [
+    ("application/n-triples", "application/n-triples"),
+    ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
+    ("text/html,application/xhtml+xml,*/*;q=0.8", "text/html; charset=utf-8"),
+    ("*/*", "application/ld+json"),
+])
+def test_entity_negotiation(http, accept, expected):
+    response = http.get("/id/person/colin-knox", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == expected
+    assert "Accept" in response.headers["vary"]
+
+
+def test_entity_html_shows_relations_sources_and_quotes(http):
+    page = http.get("/id/person/colin-knox", headers={"Accept": "text/html"}).text
+    assert "<h1>Colin Knox</h1>" in page
+    assert "Professor of the NU Graduate School of Public Policy" in page
+    assert "001_3cbba066ae2e4c25.txt" in page or "NU Press Office" in page
+    assert "has been researching issues of public sector reform" in page
+    assert 'href="http://127.0.0.1' in page
+
+
+def test_etag_304_cache_control_and_head(http):
+    first = http.get("/id/person/colin-knox", headers={"Accept": "text/turtle"})
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"].startswith("public")
+    again = http.get("/id/person/colin-knox", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    other_format = http.get("/id/person/colin-knox", headers={"Accept": "application/ld+json", "If-None-Match": etag})
+    assert other_format.status_code == 200
+    head = http.head("/id/person/colin-knox", headers={"Accept": "text/turtle"})
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+
+
+def test_cors_for_any_origin(http):
+    response = http.get("/id/person/colin-knox", headers={"Origin": "https://example.org"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    preflight = http.options("/sparql", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200
+
+
+def test_unknown_entity_is_404_problem(http):
+    response = http.get("/id/person/nobody-at-all")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"].endswith("/id/person/nobody-at-all in this graph")
+
+
+def test_unacceptable_entity_format_is_406(http):
+    assert http.get("/id/person/colin-knox", headers={"Accept": "image/png"}).status_code == 406
+    assert http.get("/id/person/colin-knox?format=pdf").status_code == 406
+
+
+def test_context_is_served_and_self_contained(http):
+    context = http.get("/context.jsonld").json()["@context"]
+    assert context["label"] == {"@id": "http://www.w3.org/2000/01/rdf-schema#label", "@container": "@set"}
+    assert context["evidence"]["@reverse"] == "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
+
+
+@pytest.mark.parametrize("path", ["/ontology", "/shapes"])
+def test_vocabularies_resolve_at_their_namespace(http, service, path):
+    graph = turtle_triples(http, path)
+    assert len(graph) > 100
+    jsonld_doc = http.get(path, headers={"Accept": "application/ld+json"})
+    assert len(rdflib.Graph().parse(data=jsonld_doc.text, format="json-ld")) == len(graph)
+    page = http.get(path, headers={"Accept": "text/html"}).text
+    assert "<table>" in page
+    if path == "/ontology":
+        person = rdflib.URIRef(f"{service.url}/ontology#Person")
+        assert graph.value(person, rdflib.RDFS.label) == rdflib.Literal("Person", lang="en")
+        assert 'id="Person"' in page
+
+
+def test_void_describes_the_dataset(http, service):
+    graph = turtle_triples(http, "/.well-known/void")
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    dataset = rdflib.URIRef(f"{service.url}/.well-known/void#dataset")
+    assert graph.value(dataset, void.sparqlEndpoint) == rdflib.URIRef(f"{service.url}/sparql")
+    assert int(graph.value(dataset, void.triples)) > 10_000
+    assert len(list(graph.objects(dataset, void.exampleResource))) >= 3
+    assert len(list(graph.objects(dataset, void.subset))) == 6
+    assert rdflib.URIRef(f"{service.url}/ontology#") in set(graph.objects(dataset, void.vocabulary))
+    dumps = set(graph.objects(dataset, void.dataDump))
+    assert rdflib.URIRef(f"{service.url}/dumps/graph.nq.gz") in dumps
+
+
+@pytest.mark.parametrize("name,fmt", [("graph.nq.gz", "nquads"), ("graph.trig.gz", "trig")])
+def test_dumps_download_and_parse(http, name, fmt):
+    response = http.get(f"/dumps/{name}")
+    assert response.status_code == 200
+    dataset = rdflib.Dataset()
+    dataset.parse(data=gzip.decompress(response.content), format=fmt)
+    assert len(list(dataset.graphs())) >= 6
+
+
+def test_search_is_ranked_and_forgiving(http):
+    def ids(**params):
+        return [r["id"].rsplit("/", 1)[1] for r in http.get("/search", params=params).json()["results"]]
+
+    assert ids(q="NAC")[0] == "national-analytical-center"
+    assert ids(q="nac")[0] == "national-analytical-center"
+    assert ids(q="Nazarbáyev Univ")[0] == "nazarbayev-university"
+    assert ids(q="knox")[0] == "colin-knox"
+    assert "colin-knox" in ids(q="coli")
+    assert ids(q="civil service hub")[0] == "astana-civil-service-hub"
+    assert ids(q="united america") == ["united-states"]
+    assert ids(q="nazarbayev", type="kgo:University") == ["nazarbayev-university"]
+    assert ids(q="zzzz-nothing") == []
+    assert ids(q="") == []
+
+
+def test_search_rejects_bad_parameters_with_400(http):
+    response = http.get("/search", params={"q": "x", "limit": "many"})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+
+
+def test_health_and_openapi(http):
+    health = http.get("/health").json()
+    assert health["status"] == "ready" and health["triples"] > 10_000 and health["version"]
+    openapi = http.get("/openapi.json").json()
+    assert {"/sparql", "/search", "/id/{path}", "/.well-known/void"} <= set(openapi["paths"])
+    assert http.get("/docs").status_code == 200
+
+
+def test_unknown_paths_and_methods_are_problems(http):
+    response = http.get("/nothing/here")
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+    assert http.delete("/id/person/colin-knox").status_code == 405
