@@ -8,7 +8,14 @@ import pyoxigraph as ox
 
 from graph.errors import KgError
 from graph.query import QuerySyntaxError
-from graph.results import GRAPH_FORMATS, Serialized, serialize_boolean, serialize_solutions, serialize_triples
+from graph.results import (
+    GRAPH_FORMATS,
+    Serialized,
+    serialize_boolean,
+    serialize_solutions,
+    serialize_solutions_fast,
+    serialize_triples,
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,11 @@ def evaluate(store: ox.Store, job: QueryJob) -> QueryOutcome:
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome("boolean", serialize_boolean(bool(result), _solutions_format(job.fmt)))
         if isinstance(result, ox.QuerySolutions):
-            return QueryOutcome("solutions", serialize_solutions(result, _solutions_format(job.fmt), job.limit))
+            fmt = _solutions_format(job.fmt)
+            serialized = serialize_solutions_fast(result, fmt, job.limit)
+            if serialized is None:  # too large to write whole: evaluate again, write up to the limit
+                serialized = serialize_solutions(store.query(job.query, **kwargs), fmt, job.limit)
+            return QueryOutcome("solutions", serialized)
         if job.fmt not in GRAPH_FORMATS:
             raise WrongResultFormat(f"a graph result cannot be written as {job.fmt}")
         return QueryOutcome("graph", serialize_triples(result, job.fmt, job.limit, job.prefixes))

@@ -1,8 +1,9 @@
 """Serialising query results, cut at a row limit, in the W3C result formats.
 
-pyoxigraph serialises a whole result; to cut at the limit (and say so) the rows are written
-here: SPARQL 1.1 Query Results JSON, XML, CSV and TSV. Graph results (CONSTRUCT, DESCRIBE) are
-written by pyoxigraph from the first `limit` triples.
+Oxigraph writes the results (fast, in Rust); the rows past the limit are then cut off, and the
+cut is reported. Only when a result passes a byte cap is it written row by row here instead
+(SPARQL 1.1 Query Results JSON, XML, CSV, TSV), stopping at the limit. Graph results
+(CONSTRUCT, DESCRIBE) are written by pyoxigraph from the first `limit` triples.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+import orjson
 import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -31,7 +33,7 @@ GRAPH_FORMATS = {
 @dataclass(frozen=True)
 class Serialized:
     body: bytes
-    rows: int
+    rows: int  # -1 when not counted (known to be within the limit)
     truncated: bool
 
 
@@ -75,6 +77,87 @@ def _csv_term(term) -> str:
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     return getattr(term, "value", str(term))
+
+
+class _Capped(io.RawIOBase):
+    """A write target that stops the serialiser once `cap` bytes are written."""
+
+    class Full(Exception):
+        pass
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.size = 0
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise _Capped.Full
+        self.parts.append(bytes(data))
+        return len(data)
+
+
+OX_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+SERIALIZED_CAP = 64 * 1024 * 1024
+
+
+def serialize_solutions_fast(solutions: ox.QuerySolutions, fmt: str, limit: int) -> Serialized | None:
+    """Oxigraph's own serialiser, then cut at `limit` rows; None when the output passes the byte cap
+    (the caller then evaluates again and writes row by row)."""
+    target = _Capped(SERIALIZED_CAP)
+    try:
+        solutions.serialize(output=target, format=OX_FORMATS[fmt])
+    except _Capped.Full:
+        return None
+    return _cut(b"".join(target.parts), fmt, limit)
+
+
+def _cut(body: bytes, fmt: str, limit: int) -> Serialized:
+    if fmt == "json":
+        # each row holds a `"type":` key per bound term, or is `{}`: their count bounds the rows
+        # from above (string values escape quotes, so they can only add), which spares a parse
+        if body.count(b'"type":') + body.count(b"{}") <= limit:
+            return Serialized(body, -1, False)
+        data = orjson.loads(body)
+        bindings = data["results"]["bindings"]
+        if len(bindings) <= limit:
+            return Serialized(body, len(bindings), False)
+        data["results"]["bindings"] = bindings[:limit]
+        return Serialized(orjson.dumps(data), limit, True)
+    if fmt == "xml":  # "<result>" cannot occur in XML text: literal content is escaped
+        rows = body.count(b"<result>")
+        if rows <= limit:
+            return Serialized(body, rows, False)
+        end = 0
+        for _ in range(limit):
+            end = body.index(b"</result>", end) + len(b"</result>")
+        return Serialized(body[:end] + b"</results></sparql>", limit, True)
+    if fmt == "tsv":  # TSV escapes line breaks inside terms
+        lines = body.split(b"\n")
+        rows = len(lines) - 2  # header, and the empty string after the last newline
+        if rows <= limit:
+            return Serialized(body, rows, False)
+        return Serialized(b"\n".join(lines[: limit + 1]) + b"\n", limit, True)
+    if fmt == "csv":
+        if body.count(b"\n") - 1 <= limit:  # quoted line breaks only add to the count
+            return Serialized(body, -1, False)
+        records = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+        rows = len(records) - 1
+        if rows <= limit:
+            return Serialized(body, rows, False)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(records[: limit + 1])
+        return Serialized(out.getvalue().encode(), limit, True)
+    raise ValueError(f"unknown solutions format {fmt}")
 
 
 def serialize_solutions(solutions: ox.QuerySolutions, fmt: str, limit: int) -> Serialized:
