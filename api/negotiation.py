@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import mimeparse
 
 # Offered media types and the internal format each one means. Order matters: on a tie (e.g.
@@ -60,7 +62,12 @@ def _clean(accept: str | None) -> str:
 
 def best(offered: list[str], accept: str | None) -> str | None:
     """The offered media type the client prefers, or None if it accepts none of them."""
-    return mimeparse.best_match(offered, _clean(accept)) or None
+    return _best(tuple(offered), accept)
+
+
+@lru_cache(maxsize=1024)  # clients send few distinct Accept headers; this is on every request
+def _best(offered: tuple[str, ...], accept: str | None) -> str | None:
+    return mimeparse.best_match(list(offered), _clean(accept)) or None
 
 
 def from_format_parameter(value: str, graph: bool) -> str | None:

@@ -58,8 +58,19 @@ def _decode(data: bytes, what: str) -> str:
     description="With `query`: runs it (SPARQL 1.1 Protocol). Without: the SPARQL 1.1 Service Description "
     "(Turtle, JSON-LD, RDF/XML by Accept) or, to a browser, a query page.",
     responses={200: {"content": {m: {} for m in (*negotiation.SOLUTIONS, *negotiation.GRAPHS, "text/html")}}},
+    # parameters are read from the request directly (a hot path); they are documented here
+    openapi_extra={"parameters": [
+        {"name": "query", "in": "query", "schema": {"type": "string"}, "example": QUERY_EXAMPLE,
+         "description": "the SPARQL query; without it, the service description"},
+        {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+         "description": "graphs whose merge is the default graph (default: the union of all graphs)"},
+        {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+         "description": "graphs GRAPH may range over (default: all)"},
+        {"name": "format", "in": "query", "schema": {"type": "string", "enum": sorted(negotiation.FORMAT_PARAMETER)},
+         "description": "result format, overriding Accept (for links typed by hand)"},
+    ]},
 )
-async def sparql_get(request: Request, query: str | None = None, format: str | None = None):
+async def sparql_get(request: Request):
     state = _state(request)
     params = request.query_params
     if "update" in params:

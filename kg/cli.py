@@ -189,7 +189,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         host=host,
         port=port,
         workers=workers,
-        access_log=False,
+        access_log=False,  # our own middleware logs one line per request
+        proxy_headers=False,
         log_level="warning",
         timeout_graceful_shutdown=5,
     )
