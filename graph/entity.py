@@ -39,20 +39,34 @@ class EntityDocument:
     triples: set[ox.Triple] = field(default_factory=set)
 
 
-class Profiles:
-    """For each class, the keys its entities' documents carry (the properties the graph uses for it)."""
+# The kinds whose documents share one shape: every subclass takes the keys of its kind.
+DOCUMENT_KINDS = (
+    "Person Organization Place Activity Policy Position StatedView StatedQuantity Topic RoleType NewsArticle Assertion"
+).split()
 
-    QUERY = "SELECT DISTINCT ?class ?p WHERE { ?s a ?class ; ?p ?o FILTER(?p != rdf:type) }"
+
+class Profiles:
+    """For each kind of entity, the keys its documents carry: every property the graph uses for
+    any entity of that kind (a Conference and a Session are both Activities, with the same keys).
+    Classes outside the ontology (a graph made by `kg load`) are each their own kind."""
+
+    USED = "SELECT DISTINCT ?class ?p WHERE { ?s a ?class ; ?p ?o FILTER(?p != rdf:type) }"
+    KINDS = "SELECT ?class ?kind WHERE { VALUES ?kind { %s } ?class rdfs:subClassOf* ?kind }"
 
     def __init__(self, store: ox.Store, base: str):
         self.names = term_names(base)
         self.ns = Namespaces(base)
-        self.by_class: dict[str, set[str]] = {}
-        for row in store.query(self.QUERY, prefixes=self.ns.prefixes()):
-            self.by_class.setdefault(row["class"].value, set()).add(row["p"].value)
+        prefixes = self.ns.prefixes()
+        kinds = " ".join(f"kgo:{k}" for k in DOCUMENT_KINDS)
+        self.kind_of = {row["class"].value: row["kind"].value for row in store.query(self.KINDS % kinds, prefixes=prefixes)}
+        self.by_kind: dict[str, set[str]] = {}
+        for row in store.query(self.USED, prefixes=prefixes):
+            kind = self.kind_of.get(row["class"].value, row["class"].value)
+            self.by_kind.setdefault(kind, set()).add(row["p"].value)
 
     def keys(self, types: list[str]) -> list[str]:
-        props = set().union(*(self.by_class.get(t, set()) for t in types)) if types else set()
+        kinds = {self.kind_of.get(t, t) for t in types}
+        props = set().union(*(self.by_kind.get(k, set()) for k in kinds)) if kinds else set()
         return sorted({self.key(p) for p in props})
 
     def key(self, predicate: str) -> str:

@@ -88,6 +88,13 @@ def test_every_entity_of_a_class_has_the_same_keys(http):
     assert len(shapes) == 1
 
 
+def test_every_entity_of_a_kind_has_the_same_keys(http):
+    # a Summit, a Session and a Training are all Activities: one document shape
+    events = ("world-government-summit-2019", "astana-hub-session-wgs-2019", "nac-staff-specialized-training-2025")
+    shapes = {frozenset(http.get(f"/id/event/{e}", headers={"Accept": "application/ld+json"}).json()) for e in events}
+    assert len(shapes) == 1
+
+
 def test_figures_are_nested_in_their_entity(http):
     doc = http.get("/id/organization/astana-civil-service-hub", headers={"Accept": "application/ld+json"}).json()
     [figure] = doc["memberCount"]
