@@ -25,6 +25,7 @@ from api.problems import Problem
 from api.state import ServiceState
 from graph.context import context
 from graph.entity import EntityDocument, compact, describe
+from graph.schema_org import schema_org
 
 router = APIRouter(tags=["Linked Data"])
 
@@ -92,8 +93,15 @@ def _entity_body(request: Request, state: ServiceState, document: EntityDocument
     if media == "application/ld+json":
         return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
     if media == negotiation.HTML:
-        return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, curie=lambda x: x)
+        return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, markup=_markup(state, document))
     return _triples_bytes(document.triples, media, state.prefixes)
+
+
+def _markup(state: ServiceState, document: EntityDocument) -> str | None:
+    """schema.org JSON-LD for crawlers, safe inside a <script> element."""
+    expand = lambda curie: state.ns.expand(curie) or curie  # noqa: E731
+    markup = schema_org(document.jsonld, document.iri, lambda c: str(expand(c)))
+    return json.dumps(markup, ensure_ascii=False).replace("</", "<\\/") if markup else None
 
 
 @router.get("/context.jsonld", summary="The JSON-LD context of entity documents", tags=["Linked Data"])

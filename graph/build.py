@@ -13,6 +13,7 @@ from typing import Iterator
 
 from graph.compile import CompiledGraph, compile_records
 from graph.errors import KgError, RecordErrors
+from graph.links import LINKS_FILE_NAME, read_links
 from graph.namespaces import Namespaces
 from graph.quotes import check_quotes
 from graph.records import load_records, record_paths
@@ -55,7 +56,8 @@ def to_oxigraph(dataset: Dataset) -> Iterator[ox.Quad]:
 
 def records_version(records_dir: Path, base_iri: str) -> str:
     digest = hashlib.sha256(base_iri.encode())
-    for path in [*record_paths(records_dir), ONTOLOGY_FILE, SHAPES_FILE]:
+    links_file = records_dir / LINKS_FILE_NAME
+    for path in [*record_paths(records_dir), ONTOLOGY_FILE, SHAPES_FILE, *([links_file] if links_file.is_file() else [])]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -63,13 +65,15 @@ def records_version(records_dir: Path, base_iri: str) -> str:
 def check(records_dir: Path, ns: Namespaces, corpus_dir: Path | None) -> Checked:
     """Everything `kg validate` does; raises RecordErrors for broken records."""
     files = load_records(records_dir)
+    links_file = records_dir / LINKS_FILE_NAME
+    links = read_links(links_file) if links_file.is_file() else []
     quotes_checked = corpus_dir is not None and corpus_dir.is_dir()
     if quotes_checked:
         problems = check_quotes(files, corpus_dir)
         if problems:
             raise RecordErrors(problems)
     ontology = load_ontology(ns)
-    compiled = compile_records(files, ns, ontology)
+    compiled = compile_records(files, ns, ontology, links)
     violations = validate(compiled, ontology, load_shapes(ns), ns)
     return Checked(compiled, violations, quotes_checked, records_version(records_dir, ns.base))
 

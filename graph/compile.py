@@ -18,6 +18,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph.errors import Problem, RecordErrors
+from graph.links import LinkRow, compile_links
 from graph.namespaces import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Namespaces
 from graph.quotes import normalise
 from graph.records import EntityRecord, Fact, Origin, RecordFile
@@ -63,12 +64,15 @@ class _Compiler:
 
     # -- driver -------------------------------------------------------------------------------
 
-    def run(self, ontology: Graph) -> CompiledGraph:
+    def run(self, ontology: Graph, links: "list[LinkRow]") -> CompiledGraph:
         self._index()
         for record in self.files:
             self._article(record)
             for entity in record.entities:
                 self._entity(record, entity)
+        problems, origins = compile_links(links, self.dataset, self.ns, set(self.declared))
+        self.problems.extend(problems)
+        self.origins.update(origins)
         if self.problems:
             raise RecordErrors(self.problems)
         ontology_graph = self.dataset.graph(self.ns.ontology_graph)
@@ -303,6 +307,6 @@ class _Compiler:
         self.origins.setdefault(assertion, origin)
 
 
-def compile_records(files: list[RecordFile], ns: Namespaces, ontology: Graph) -> CompiledGraph:
-    """Records to quads; raises RecordErrors naming every record at fault."""
-    return _Compiler(files, ns, Vocabulary(ontology)).run(ontology)
+def compile_records(files: list[RecordFile], ns: Namespaces, ontology: Graph, links: "list[LinkRow] | None" = None) -> CompiledGraph:
+    """Records (and identity links) to quads; raises RecordErrors naming every record at fault."""
+    return _Compiler(files, ns, Vocabulary(ontology)).run(ontology, links or [])

@@ -25,7 +25,7 @@ STANDARD_PREFIXES: dict[str, str] = {
 # The first part of every entity id: `{base}/id/{kind}/{slug}`.
 ENTITY_KINDS = (
     "person organization place event project programme task policy position view topic role article"
-    " assertion quote"
+    " assertion quote link"
 ).split()
 
 RDF = Namespace(STANDARD_PREFIXES["rdf"])

@@ -17,7 +17,7 @@ from ruamel.yaml.error import YAMLError
 from graph.errors import Problem, RecordErrors
 from graph.namespaces import ENTITY_KINDS
 
-ENTITY_KINDS = frozenset(ENTITY_KINDS) - {"article", "assertion", "quote"}  # those the build mints itself
+ENTITY_KINDS = frozenset(ENTITY_KINDS) - {"article", "assertion", "quote", "link"}  # those the build mints itself
 ENTITY_ID = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -6,6 +6,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
+from graph.links import DATASETS, LINK_PREDICATES
 from graph.namespaces import Namespaces
 from graph.store import StoreInfo, graph_names
 
@@ -98,6 +99,21 @@ def void_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
     )
     for row in examples:
         g.add((dataset, VOID.exampleResource, URIRef(row["s"].value)))
+    for scheme, (target, prefix) in DATASETS.items():
+        for predicate in LINK_PREDICATES:
+            n = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate}> ?o FILTER(STRSTARTS(STR(?o), \"{prefix}\")) }}")
+            if not n:
+                continue
+            linkset = URIRef(f"{base}/.well-known/void#links-{scheme}-{predicate.split('#')[-1]}")
+            g.add((dataset, VOID.subset, linkset))
+            g.add((linkset, RDF.type, VOID.Linkset))
+            g.add((linkset, DCTERMS.title, Literal(f"{predicate.split('#')[-1]} links to {scheme}", lang="en")))
+            g.add((linkset, VOID.subjectsTarget, dataset))
+            g.add((linkset, VOID.objectsTarget, URIRef(target)))
+            g.add((linkset, VOID.linkPredicate, URIRef(predicate)))
+            g.add((linkset, VOID.triples, Literal(n, datatype=XSD.integer)))
+            g.add((URIRef(target), RDF.type, VOID.Dataset))
+            g.add((URIRef(target), VOID.uriSpace, Literal(prefix)))
     for name in graph_names(store):
         subset = URIRef(name)
         g.add((dataset, VOID.subset, subset))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from rich.console import Console
 from rich.table import Table
 
@@ -28,7 +30,7 @@ def _rows(engine: QueryEngine, sparql: str) -> list[list[str]]:
 
 
 def print_stats(settings: Settings) -> None:
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     with opened(settings) as engine:
         info = engine.info
         console.print(f"store {settings.data_dir / info.path} ({info.kind}, version {info.version})")

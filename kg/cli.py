@@ -158,6 +158,46 @@ def load(files: tuple[Path, ...], base_iri: str | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--table",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A table of verified identifiers to compare with (default: ../shared/links/external_ids.tsv, if present).",
+)
+@handles_errors
+def links(table: Path | None) -> None:
+    """Coverage of the identity links per kind of entity and scheme, and the entities with none."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from graph.links import LINKS_FILE, SCHEMES, coverage, read_links, unattached
+    from graph.store import open_store
+    from kg.settings import PROJECT_ROOT
+
+    settings = _settings()
+    store, info = open_store(settings.data_dir)
+    if info.kind != "curated":
+        raise KgError("`kg links` describes the curated graph; this store was made by `kg load`")
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    report = coverage(store, Namespaces(settings.base_iri))
+    schemes = list(SCHEMES)
+    grid = Table("kind", "entities", *schemes, "with no link", title="Identity links: entities linked, per scheme")
+    for cov in report:
+        grid.add_row(cov.kind, str(len(cov.entities)), *(str(len(cov.by_scheme.get(s, ()))) for s in schemes), str(len(cov.unlinked)))
+    console.print(grid)
+    for cov in report:
+        if cov.unlinked:
+            names = ", ".join(label for label, _ in cov.unlinked)
+            console.print(f"[bold]{cov.kind}[/bold] with no verified identifier ({len(cov.unlinked)}): {names}", soft_wrap=True)
+    table = table or (PROJECT_ROOT.parent / "shared" / "links" / "external_ids.tsv")
+    if table.is_file():
+        missing = unattached(table, read_links(LINKS_FILE))
+        console.print(f"\n{table}: {len(missing)} VERIFIED row(s) not attached to an entity")
+        for row in missing:
+            console.print(f"  {row['entity_label']} ({row['entity_type']}): {row['scheme']} {row['identifier']}: no entity of the graph is this", soft_wrap=True)
+
+
+@main.command()
 @click.option("--host", default=None, help="Address to bind (default KG_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default KG_PORT, 8000).")
 @click.option("--workers", type=int, default=None, help="HTTP worker processes (default KG_WORKERS, 2).")

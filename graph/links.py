@@ -1,0 +1,196 @@
+"""Identity links to external open data: the curated table graph/records/links.tsv, as RDF.
+
+Each row ties one of our entities to a verified identifier in Wikidata, GeoNames, ROR, DBpedia
+or ISO 3166, with the relation the curator chose and the sources that verify it:
+
+- `sameAs` → `owl:sameAs`: the same real-world thing;
+- `exactMatch` → `skos:exactMatch`: a topic (a SKOS concept) and the item about the same notion;
+  `owl:sameAs` would merge a concept of our scheme with a thing of theirs;
+- `closeMatch` → `skos:closeMatch`: close but not the same (Kazakhstan's e-government and
+  e-government in general);
+- `code` → `kgo:iso3166Alpha2` / `kgo:iso3166Alpha3`: ISO 3166 codes have no IRIs; they are
+  literals on the country.
+
+The links go into their own named graph, `{base}/graph/links`, each with a `kgo:IdentityLink`
+node (a reified triple) that records the scheme and the sources.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from graph.errors import Problem
+from graph.namespaces import Namespaces
+from graph.records import Origin
+
+LINKS_FILE_NAME = "links.tsv"  # beside the article records
+LINKS_FILE = Path(__file__).parent / "records" / LINKS_FILE_NAME
+COLUMNS = ["entity", "scheme", "identifier", "relation", "source", "note"]
+
+WIKIDATA = "http://www.wikidata.org/entity/"
+GEONAMES = "https://sws.geonames.org/"
+ROR = "https://ror.org/"
+DBPEDIA = "http://dbpedia.org/resource/"
+
+# scheme -> (pattern of the identifier as written in the table, IRI of it)
+SCHEMES = {
+    "wikidata": (re.compile(r"^Q[1-9][0-9]*$"), lambda i: WIKIDATA + i),
+    "geonames": (re.compile(r"^[1-9][0-9]*$"), lambda i: f"{GEONAMES}{i}/"),
+    "ror": (re.compile(r"^0[a-z0-9]{6}[0-9]{2}$"), lambda i: ROR + i),
+    "dbpedia": (re.compile(r"^http://dbpedia\.org/resource/\S+$"), lambda i: i),
+    "iso3166-2": (re.compile(r"^[A-Z]{2}$"), None),
+    "iso3166-3": (re.compile(r"^[A-Z]{3}$"), None),
+}
+# target datasets, for VoID linksets: scheme -> (dataset IRI, IRI prefix of its items)
+DATASETS = {
+    "wikidata": ("http://www.wikidata.org/", WIKIDATA),
+    "geonames": ("https://www.geonames.org/", GEONAMES),
+    "ror": ("https://ror.org/", ROR),
+    "dbpedia": ("http://dbpedia.org/", DBPEDIA),
+}
+RELATIONS = {"sameAs": OWL.sameAs, "exactMatch": SKOS.exactMatch, "closeMatch": SKOS.closeMatch}
+LINK_PREDICATES = tuple(RELATIONS.values())
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    entity: str
+    scheme: str
+    identifier: str
+    relation: str
+    source: str
+    note: str
+    origin: Origin
+
+
+def read_links(path: Path = LINKS_FILE) -> list[LinkRow]:
+    lines = [(n, line) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line and not line.startswith("#")]
+    header, *body = lines
+    if header[1].split("\t") != COLUMNS:
+        raise ValueError(f"{path}:{header[0]}: the header must be {' '.join(COLUMNS)}")
+    rows = []
+    for number, line in body:
+        values = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
+        values += [""] * (len(COLUMNS) - len(values))
+        rows.append(LinkRow(*values[: len(COLUMNS)], origin=Origin(path, number)))
+    return rows
+
+
+def external_term(row: LinkRow) -> URIRef | Literal | None:
+    pattern, to_iri = SCHEMES[row.scheme]
+    return URIRef(to_iri(row.identifier)) if to_iri else Literal(row.identifier)
+
+
+def compile_links(rows: list[LinkRow], dataset: Dataset, ns: Namespaces, declared: set[str]) -> tuple[list[Problem], dict[URIRef, Origin]]:
+    """Add the links graph to `dataset`; problems name the row of links.tsv at fault."""
+    problems: list[Problem] = []
+    origins: dict[URIRef, Origin] = {}
+    graph = dataset.graph(URIRef(f"{ns.base}/graph/links"))
+    graph.add((graph.identifier, RDFS.label, Literal("Identity links to external open data", lang="en")))
+    seen: dict[tuple[str, str], Origin] = {}
+    for row in rows:
+        where = f"{row.entity} {row.scheme} {row.identifier}"
+        if row.entity not in declared:
+            problems.append(Problem(f"{where}: no record declares the entity `{row.entity}`", row.origin))
+            continue
+        if row.scheme not in SCHEMES:
+            problems.append(Problem(f"{where}: unknown scheme `{row.scheme}` (one of {', '.join(SCHEMES)})", row.origin))
+            continue
+        if not SCHEMES[row.scheme][0].match(row.identifier):
+            problems.append(Problem(f"{where}: not a {row.scheme} identifier", row.origin))
+            continue
+        if not row.source.strip():
+            problems.append(Problem(f"{where}: a link needs the source that verifies it", row.origin))
+            continue
+        code = row.scheme.startswith("iso3166")
+        if (row.relation == "code") != code or (not code and row.relation not in RELATIONS):
+            allowed = "code" if code else ", ".join(RELATIONS)
+            problems.append(Problem(f"{where}: relation `{row.relation}` does not fit the scheme (use {allowed})", row.origin))
+            continue
+        key = (row.scheme, row.identifier)
+        if key in seen:
+            problems.append(Problem(f"{where}: the identifier is already claimed at {seen[key]}", row.origin))
+            continue
+        seen[key] = row.origin
+        subject = ns.entity(row.entity)
+        if code:
+            predicate = ns.kgo.iso3166Alpha2 if row.scheme == "iso3166-2" else ns.kgo.iso3166Alpha3
+        else:
+            predicate = RELATIONS[row.relation]
+        target = external_term(row)
+        graph.add((subject, predicate, target))
+        link = ns.entity("link/" + hashlib.sha256(f"{subject} {predicate} {target}".encode()).hexdigest()[:16])
+        graph.add((link, RDF.type, ns.kgo.IdentityLink))
+        graph.add((link, RDF.subject, subject))
+        graph.add((link, RDF.predicate, predicate))
+        graph.add((link, RDF.object, target))
+        graph.add((link, ns.kgo.scheme, Literal(row.scheme)))
+        graph.add((link, ns.kgo.verifiedIn, Literal(row.source)))
+        if row.note:
+            graph.add((link, ns.kgo.curatorNote, Literal(row.note, lang="en")))
+        origins[link] = row.origin
+    return problems, origins
+
+
+def variants(uri: str) -> list[str]:
+    """The IRIs an external identifier may be written as, normalised to the forms we store."""
+    text = uri.strip()
+    found: list[str] = []
+    if m := re.fullmatch(r"(?:(?:https?://)?(?:www\.)?wikidata\.org/(?:wiki|entity)/|wd:)?(Q[1-9][0-9]*)/?", text, re.I):
+        found.append(WIKIDATA + m.group(1).upper())
+    if m := re.fullmatch(r"(?:https?://)?(?:sws\.|www\.)?geonames\.org/([1-9][0-9]*)(?:/.*)?", text, re.I):
+        found.append(f"{GEONAMES}{m.group(1)}/")
+    if m := re.fullmatch(r"(?:(?:https?://)?(?:www\.)?ror\.org/)?(0[a-z0-9]{6}[0-9]{2})/?", text, re.I):
+        found.append(ROR + m.group(1).lower())
+    if m := re.fullmatch(r"(?:https?://)?(?:[a-z]{2}\.)?dbpedia\.org/(?:resource|page)/(.+)", text, re.I):
+        found.append(DBPEDIA + m.group(1))
+    return found or [text]
+
+
+LINKABLE_KINDS = ("person", "organization", "place", "topic", "policy", "event", "project")
+COVERAGE_QUERY = """
+SELECT ?entity ?label ?scheme WHERE {
+  ?entity rdfs:label ?label .
+  FILTER(STRSTARTS(STR(?entity), "%s/id/%s/") && !CONTAINS(STR(?entity), "#"))
+  OPTIONAL { ?link a kgo:IdentityLink ; rdf:subject ?entity ; kgo:scheme ?scheme }
+}"""
+
+
+@dataclass
+class Coverage:
+    kind: str
+    entities: dict[str, str]  # IRI -> label
+    by_scheme: dict[str, set[str]]  # scheme -> IRIs linked in it
+
+    @property
+    def unlinked(self) -> list[tuple[str, str]]:
+        linked = set().union(*self.by_scheme.values()) if self.by_scheme else set()
+        return sorted((label, iri) for iri, label in self.entities.items() if iri not in linked)
+
+
+def coverage(store, ns: Namespaces) -> list[Coverage]:
+    result = []
+    for kind in LINKABLE_KINDS:
+        entities: dict[str, str] = {}
+        by_scheme: dict[str, set[str]] = {}
+        for row in store.query(COVERAGE_QUERY % (ns.base, kind), prefixes=ns.prefixes()):
+            entities[row["entity"].value] = row["label"].value
+            if row["scheme"] is not None:
+                by_scheme.setdefault(row["scheme"].value, set()).add(row["entity"].value)
+        result.append(Coverage(kind, entities, by_scheme))
+    return result
+
+
+def unattached(table: Path, rows: list[LinkRow]) -> list[dict[str, str]]:
+    """VERIFIED rows of a shared identifier table that links.tsv does not attach to an entity."""
+    attached = {(r.scheme, r.identifier) for r in rows}
+    with table.open(encoding="utf-8") as handle:
+        shared = list(csv.DictReader(handle, delimiter="\t"))
+    return [r for r in shared if r.get("status") == "VERIFIED" and (r["scheme"], r["identifier"]) not in attached]
