@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import linked_data, pages, sameas, search, sparql
+from api import linked_data, pages, reconcile, sameas, search, sparql
 from api.problems import Problem, problem_response
 from api.state import open_state
 from kg.settings import Settings
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(search.router)
     app.include_router(sameas.router)
+    app.include_router(reconcile.router)
 
     @app.get("/health", tags=["Operations"], summary="Readiness, graph version and size")
     async def health(request: Request):

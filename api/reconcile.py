@@ -1,0 +1,264 @@
+"""/reconcile: the W3C Entity Reconciliation API 0.2 (the version OpenRefine speaks).
+
+Manifest, batched reconciliation queries (GET or POST `queries=`), suggest for entities, types
+and properties, HTML previews; JSONP (`callback=`) besides CORS. Entity ids are paths under the
+identifier space `{base}/id/` (`person/colin-knox`); type and property ids are local names in the
+schema space `{base}/ontology#` (`Person`, `basedIn`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cached_property
+from html import escape
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from rdflib.namespace import OWL, RDF, RDFS
+
+from api.problems import Problem
+from graph.reconcile import Query as ReconcileQuery
+from graph.reconcile import Reconciler
+from graph.search import fold
+
+router = APIRouter(prefix="/reconcile", tags=["Reconciliation"])
+
+DEFAULT_TYPES = ("Person", "Organization", "Place", "Event", "Policy", "Topic")
+CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,100}$")
+
+
+class Vocabulary:
+    """Types and properties offered to reconciliation clients, from the ontology."""
+
+    def __init__(self, state):
+        self.state = state
+        self.kgo = str(state.ns.kgo)
+
+    @cached_property
+    def types(self) -> list[dict]:
+        g = self.state.ontology
+        return sorted(
+            ({"id": self.short(s), "name": str(g.value(s, RDFS.label) or self.short(s))}
+             for s in g.subjects(RDF.type, OWL.Class) if str(s).startswith(self.kgo)),
+            key=lambda t: t["name"],
+        )
+
+    @cached_property
+    def properties(self) -> list[dict]:
+        g = self.state.ontology
+        props = []
+        for kind in (OWL.ObjectProperty, OWL.DatatypeProperty):
+            for s in g.subjects(RDF.type, kind):
+                props.append({"id": self.short(s), "name": str(g.value(s, RDFS.label) or self.short(s)),
+                              "description": str(g.value(s, RDFS.comment) or "")})
+        return sorted(props, key=lambda p: p["name"])
+
+    @cached_property
+    def type_names(self) -> dict[str, str]:
+        return {t["id"]: t["name"] for t in self.types}
+
+    def type_ref(self, iri: str) -> dict[str, str]:
+        short = self.short(iri)
+        return {"id": short, "name": self.type_names.get(short, short)}
+
+    def short(self, iri) -> str:
+        iri = str(iri)
+        if iri.startswith(self.kgo):
+            return iri[len(self.kgo):]
+        for prefix, namespace in self.state.prefixes.items():
+            if iri.startswith(namespace):
+                return f"{prefix}:{iri[len(namespace):]}"
+        return iri
+
+    def expand(self, short: str) -> str:
+        if short.startswith(("http://", "https://")):
+            return short
+        if ":" in short:
+            return str(self.state.ns.expand(short) or short)
+        return self.kgo + short
+
+
+def _state(request: Request):
+    state = request.app.state.kg
+    if "reconciler" not in state.__dict__:
+        state.__dict__["reconciler"] = Reconciler(state.store, state.search_index, state.ns)
+        state.__dict__["recon_vocabulary"] = Vocabulary(state)
+    return state
+
+
+def _entity_id(state, iri: str) -> str:
+    prefix = f"{state.base}/id/"
+    return iri[len(prefix):] if iri.startswith(prefix) else iri
+
+
+def _reply(request: Request, body: dict):
+    callback = request.query_params.get("callback")
+    if callback:
+        if not CALLBACK.match(callback):
+            raise Problem(400, "callback must be a JavaScript identifier")
+        return Response(f"{callback}({json.dumps(body)});", media_type="application/javascript")
+    return JSONResponse(body)
+
+
+def manifest(state) -> dict:
+    base = state.base
+    return {
+        "versions": ["0.2"],
+        "name": "Public administration knowledge graph (Kazakhstan)",
+        "identifierSpace": f"{base}/id/",
+        "schemaSpace": f"{base}/ontology#",
+        "documentation": f"{base}/docs#/Reconciliation",
+        "serviceVersion": "0.1.0",
+        "view": {"url": f"{base}/id/{{{{id}}}}"},
+        "defaultTypes": [{"id": t, "name": t} for t in DEFAULT_TYPES],
+        "preview": {"url": f"{base}/reconcile/preview?id={{{{id}}}}", "width": 430, "height": 220},
+        "suggest": {
+            "entity": {"service_url": base, "service_path": "/reconcile/suggest/entity"},
+            "type": {"service_url": base, "service_path": "/reconcile/suggest/type"},
+            "property": {"service_url": base, "service_path": "/reconcile/suggest/property"},
+        },
+    }
+
+
+def _parse_queries(raw: str) -> dict:
+    try:
+        queries = json.loads(raw)
+    except ValueError as exc:
+        raise Problem(400, f"`queries` is not valid JSON: {exc}") from None
+    if not isinstance(queries, dict) or not all(isinstance(q, dict) for q in queries.values()):
+        raise Problem(400, '`queries` must be an object of queries: {"q0": {"query": "..."}}')
+    if len(queries) > 500:
+        raise Problem(413, "at most 500 queries per batch")
+    return queries
+
+
+def _to_query(state, key: str, spec: dict) -> ReconcileQuery:
+    vocabulary = state.__dict__["recon_vocabulary"]
+    text = spec.get("query", "")
+    if not isinstance(text, str):
+        raise Problem(400, f"{key}: `query` must be a string")
+    types = spec.get("type") or []
+    types = [types] if isinstance(types, str) else types
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise Problem(400, f"{key}: `type` must be a type id or a list of them")
+    properties = []
+    for prop in spec.get("properties") or []:
+        if not isinstance(prop, dict) or "pid" not in prop or "v" not in prop:
+            raise Problem(400, f"{key}: each property needs `pid` and `v`")
+        values = prop["v"] if isinstance(prop["v"], list) else [prop["v"]]
+        properties.append((vocabulary.expand(str(prop["pid"])), values))
+    if not text and not properties:
+        raise Problem(400, f"{key}: a query needs `query` or `properties`")
+    limit = spec.get("limit", 5)
+    if not isinstance(limit, (int, float)) or limit < 1:
+        raise Problem(400, f"{key}: `limit` must be a positive number")
+    strict = spec.get("type_strict", "any")
+    if strict not in ("any", "should", "all"):
+        raise Problem(400, f"{key}: `type_strict` is any, should or all")
+    return ReconcileQuery(text, [vocabulary.expand(t) for t in types], strict, properties, min(int(limit), 100))
+
+
+def _results(state, queries: dict) -> dict:
+    vocabulary = state.__dict__["recon_vocabulary"]
+    reconciler = state.__dict__["reconciler"]
+    out = {}
+    for key, spec in queries.items():
+        candidates = reconciler.reconcile(_to_query(state, key, spec))
+        out[key] = {"result": [
+            {
+                "id": _entity_id(state, c.id),
+                "name": c.name,
+                "description": reconciler.brief(c.id),
+                "score": c.score,
+                "match": c.match,
+                "type": [vocabulary.type_ref(t) for t in c.types],
+                "features": [{"id": k, "value": v} for k, v in c.features.items()],
+            }
+            for c in candidates
+        ]}
+    return out
+
+
+@router.get("", summary="Service manifest, or reconciliation queries by GET (`queries=`)")
+async def reconcile_get(request: Request, queries: str | None = None):
+    state = _state(request)
+    if queries is None:
+        return _reply(request, manifest(state))
+    return _reply(request, _results(state, _parse_queries(queries)))
+
+
+@router.post(
+    "",
+    summary="Reconciliation queries (form field `queries`, a JSON object of queries)",
+    openapi_extra={"requestBody": {"content": {"application/x-www-form-urlencoded": {
+        "example": 'queries={"q0": {"query": "Nazarbaev University", "type": "Organization"}}'}}}},
+)
+async def reconcile_post(request: Request):
+    state = _state(request)
+    body = (await request.body()).decode("utf-8", errors="replace")
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        raw = body
+    else:
+        form = parse_qs(body)
+        raw = (form.get("queries") or [None])[0]
+        if raw is None:
+            raise Problem(400, "missing form field `queries`")
+    return _reply(request, _results(state, _parse_queries(raw)))
+
+
+@router.get("/suggest/entity", summary="Suggest entities by name prefix")
+async def suggest_entity(request: Request, prefix: str = Query(..., examples=["nazar"]), type: str | None = None, cursor: int = 0):
+    state = _state(request)
+    vocabulary = state.__dict__["recon_vocabulary"]
+    types = {vocabulary.expand(type)} if type else None
+    hits = state.search_index.search(prefix, None, 200)
+    if types:
+        reconciler = state.__dict__["reconciler"]
+        hits = [h for h in hits if types & reconciler.types_of(h.entity)]
+    result = [
+        {"id": _entity_id(state, h.entity), "name": h.label, "description": state.__dict__["reconciler"].brief(h.entity),
+         "notable": [vocabulary.type_ref(t) for t in h.types]}
+        for h in hits[cursor: cursor + 10]
+    ]
+    return _reply(request, {"result": result})
+
+
+def _suggest_terms(terms: list[dict], prefix: str) -> list[dict]:
+    needle = fold(prefix)
+    ranked = [(0 if fold(t["name"]).startswith(needle) or fold(t["id"]).startswith(needle) else 1, t)
+              for t in terms if needle in fold(t["name"]) or needle in fold(t["id"])]
+    return [t for _, t in sorted(ranked, key=lambda r: (r[0], r[1]["name"]))][:20]
+
+
+@router.get("/suggest/type", summary="Suggest types by name")
+async def suggest_type(request: Request, prefix: str = Query(..., examples=["univ"])):
+    terms = _state(request).__dict__["recon_vocabulary"].types
+    return _reply(request, {"result": _suggest_terms(terms, prefix)})
+
+
+@router.get("/suggest/property", summary="Suggest properties by name")
+async def suggest_property(request: Request, prefix: str = Query(..., examples=["based"])):
+    terms = _state(request).__dict__["recon_vocabulary"].properties
+    return _reply(request, {"result": _suggest_terms(terms, prefix)})
+
+
+@router.get("/preview", summary="An HTML preview of an entity, for a reconciliation client's pop-up", response_class=HTMLResponse)
+async def preview(request: Request, id: str = Query(..., examples=["person/colin-knox"])):
+    state = _state(request)
+    iri = id if id.startswith(("http://", "https://")) else f"{state.base}/id/{id}"
+    if iri not in state.search_index.types and iri not in state.search_index.labels:
+        raise Problem(404, f"no entity {id}")
+    reconciler = state.__dict__["reconciler"]
+    vocabulary = state.__dict__["recon_vocabulary"]
+    name = state.search_index.labels.get(iri, id)
+    types = ", ".join(vocabulary.short(t) for t in state.search_index.types.get(iri, ()))
+    page = (
+        '<!doctype html><html><head><meta charset="utf-8"><style>body{font:14px system-ui,sans-serif;margin:8px}'
+        "h1{font-size:16px;margin:0 0 4px}p{margin:4px 0}.t{color:#666}</style></head><body>"
+        f'<h1><a href="{escape(iri)}" target="_blank">{escape(name)}</a></h1><p class="t">{escape(types)}</p>'
+        f"<p>{escape(reconciler.brief(iri))}</p></body></html>"
+    )
+    return HTMLResponse(page)

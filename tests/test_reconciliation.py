@@ -1,0 +1,147 @@
+"""The W3C Reconciliation API 0.2 at /reconcile: every response validates against the published
+schemas, and reconciling name variants is precise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
+
+from bench.reconcile_quality import evaluate, load_variants
+from tests.conftest import SHARED
+from tests.service import start_service
+
+SCHEMAS = SHARED / "reconciliation-0.2" / "schemas"
+needs_schemas = pytest.mark.skipif(not SCHEMAS.is_dir(), reason="../shared/reconciliation-0.2 is not present")
+
+
+def validator(name: str):
+    resources = []
+    for path in SCHEMAS.glob("*.json"):
+        schema = json.loads(path.read_text())
+        if "$id" in schema:
+            resources.append((schema["$id"], DRAFT7.create_resource(schema)))
+    registry = Registry().with_resources(resources)
+    schema = json.loads((SCHEMAS / f"{name}.json").read_text())
+    return jsonschema.Draft7Validator(schema, registry=registry)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    svc = start_service(tmp_path_factory.mktemp("reconcile"))
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def http(service):
+    with service.client() as client:
+        yield client
+
+
+def post_queries(http, queries: dict) -> dict:
+    response = http.post("/reconcile", data={"queries": json.dumps(queries)})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@needs_schemas
+def test_manifest_validates_and_points_to_our_services(http, service):
+    manifest = http.get("/reconcile").json()
+    validator("manifest").validate(manifest)
+    assert manifest["identifierSpace"] == f"{service.url}/id/"
+    assert manifest["view"]["url"] == f"{service.url}/id/{{{{id}}}}"
+    assert {"entity", "type", "property"} <= set(manifest["suggest"])
+    assert http.get("/reconcile", headers={"Origin": "http://localhost:3333"}).headers["access-control-allow-origin"] == "*"
+
+
+@needs_schemas
+def test_the_published_query_examples_are_accepted_and_answers_validate(http):
+    results_validator = validator("reconciliation-result-batch")
+    examples = sorted((SHARED / "reconciliation-0.2" / "examples" / "reconciliation-query-batch" / "valid").glob("*.json"))
+    assert examples
+    for example in examples:
+        results = post_queries(http, json.loads(example.read_text()))
+        results_validator.validate(results)
+
+
+@needs_schemas
+def test_variants_validate_and_are_reconciled_precisely(http, service):
+    variants = load_variants()
+    queries = {f"q{i}": v["spec"] for i, v in enumerate(variants)}
+    validator("reconciliation-query-batch").validate(queries)
+    results = post_queries(http, queries)
+    validator("reconciliation-result-batch").validate(results)
+    report = evaluate(service.url)
+    print(f"\nreconciliation: top-1 {report['top1_accuracy']:.1%}, match precision {report['match_precision']:.1%}, recall {report['match_recall']:.1%}")
+    assert report["match_precision"] == 1.0  # a `match` is never wrong on this set
+    assert report["top1_accuracy"] >= 0.95
+    assert report["match_recall"] >= 0.85
+
+
+def test_match_only_when_unambiguous(http):
+    results = post_queries(http, {
+        "exact": {"query": "Colin Knox"},
+        "vague": {"query": "University"},
+        "nothing": {"query": "Harvard University", "type": "Organization"},
+    })
+    assert results["exact"]["result"][0]["match"] is True
+    assert not any(c["match"] for c in results["vague"]["result"])
+    assert not any(c["match"] for c in results["nothing"]["result"])
+
+
+def test_type_and_property_constraints_separate_namesakes(http):
+    results = post_queries(http, {
+        "uk": {"query": "University", "type": "University", "properties": [{"pid": "basedIn", "v": "United Kingdom"}]},
+        "us": {"query": "University", "type": "University", "properties": [{"pid": "basedIn", "v": {"id": "place/united-states"}}]},
+        "typed": {"query": "Nazarbayev", "type": "Person"},
+    })
+    assert results["uk"]["result"][0]["id"] == "organization/ulster-university"
+    assert results["us"]["result"][0]["id"] == "organization/cornell-university"
+    assert all("Person" in [t["id"] for t in c["type"]] for c in results["typed"]["result"])
+
+
+def test_get_queries_and_jsonp(http):
+    response = http.get("/reconcile", params={"queries": json.dumps({"q0": {"query": "NAC"}})})
+    assert response.json()["q0"]["result"][0]["id"] == "organization/national-analytical-center"
+    jsonp = http.get("/reconcile", params={"callback": "cb"})
+    assert jsonp.headers["content-type"].startswith("application/javascript") and jsonp.text.startswith("cb({")
+    assert http.get("/reconcile", params={"callback": "alert(1)//"}).status_code == 400
+
+
+@needs_schemas
+def test_suggest_services_validate(http):
+    entities = http.get("/reconcile/suggest/entity", params={"prefix": "nazar"}).json()
+    validator("suggest-entities-response").validate(entities)
+    assert entities["result"][0]["id"] == "organization/nazarbayev-university"
+    people = http.get("/reconcile/suggest/entity", params={"prefix": "k", "type": "Person"}).json()
+    assert people["result"] and all(any(t["id"] == "Person" for t in r["notable"]) for r in people["result"])
+    types = http.get("/reconcile/suggest/type", params={"prefix": "univ"}).json()
+    validator("suggest-types-response").validate(types)
+    assert types["result"][0] == {"id": "University", "name": "University"}
+    props = http.get("/reconcile/suggest/property", params={"prefix": "based"}).json()
+    validator("suggest-properties-response").validate(props)
+    assert {"basedAt", "basedIn"} <= {p["id"] for p in props["result"]}
+
+
+def test_preview(http):
+    page = http.get("/reconcile/preview", params={"id": "person/rassul-rysmambetov"})
+    assert page.status_code == 200 and "Rassul Rysmambetov" in page.text and "Chairman of the NAC Management Board" in page.text
+    assert http.get("/reconcile/preview", params={"id": "person/nobody"}).status_code == 404
+
+
+@pytest.mark.parametrize("data,status", [
+    ({"queries": "{not json"}, 400),
+    ({"queries": "[1, 2]"}, 400),
+    ({"queries": json.dumps({"q0": {"query": 5}})}, 400),
+    ({"queries": json.dumps({"q0": {"limit": 3}})}, 400),
+    ({}, 400),
+])
+def test_bad_batches_are_400_problems(http, data, status):
+    response = http.post("/reconcile", data=data)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
