@@ -4,7 +4,6 @@ schemas, and reconciling name variants is precise."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
