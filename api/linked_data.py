@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 

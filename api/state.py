@@ -90,6 +90,5 @@ async def open_state(settings: Settings) -> ServiceState:
     pool = QueryPool(settings.data_dir, settings.query_processes, settings.query_timeout, prestart=1)
     await pool.start()
     state = ServiceState(settings, store, info, pool)
-    state.search_index  # build the indexes now rather than on the first request
-    state.profiles
+    _ = state.search_index, state.profiles  # built now rather than on the first request
     return state

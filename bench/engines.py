@@ -12,7 +12,6 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
@@ -48,8 +47,8 @@ def main() -> int:
     ratios = []
     for path in sorted((PROJECT_ROOT / "queries" / "competency").glob("*.rq")):
         text = path.read_text()
-        ox_s = timed(lambda: list(store.query(text, prefixes=prefixes)), args.repeat)
-        rdflib_s = timed(lambda: list(graph.query(header + text)), args.repeat)
+        ox_s = timed(lambda text=text: list(store.query(text, prefixes=prefixes)), args.repeat)
+        rdflib_s = timed(lambda text=text: list(graph.query(header + text)), args.repeat)
         ratios.append(rdflib_s / ox_s)
         print(f"| {path.stem} | {ox_s * 1000:.2f} | {rdflib_s * 1000:.1f} | {rdflib_s / ox_s:.0f}x |")
     print(f"\nmedian ratio {statistics.median(ratios):.0f}x, range {min(ratios):.0f}x-{max(ratios):.0f}x")

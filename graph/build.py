@@ -12,7 +12,7 @@ from rdflib.term import Node
 from typing import Iterator
 
 from graph.compile import CompiledGraph, compile_records
-from graph.errors import KgError, RecordErrors
+from graph.errors import KgError, RecordErrors, listing
 from graph.links import LINKS_FILE_NAME, read_links
 from graph.namespaces import Namespaces
 from graph.quotes import check_quotes
@@ -26,9 +26,7 @@ from kg.settings import ONTOLOGY_FILE, SHAPES_FILE
 class ValidationFailed(KgError):
     def __init__(self, violations: list[Violation]):
         self.violations = violations
-        count = len(violations)
-        lines = "\n".join(str(v) for v in violations)
-        super().__init__(f"{count} SHACL violation{'s' if count != 1 else ''}:\n{lines}")
+        super().__init__(listing(violations, "SHACL violation"))
 
 
 @dataclass

@@ -22,11 +22,16 @@ class Problem:
         return f"{self.origin}: {self.message}" if self.origin else self.message
 
 
+def listing(items: list, noun: str, suffix: str = "") -> str:
+    """`3 problems in the records:` and one line per item."""
+    count = len(items)
+    lines = "\n".join(str(item) for item in items)
+    return f"{count} {noun}{'s' if count != 1 else ''}{suffix}:\n{lines}"
+
+
 class RecordErrors(KgError):
     """One or more problems in the curated records; nothing was written."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        count = len(problems)
-        lines = "\n".join(str(p) for p in problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the records:\n{lines}")
+        super().__init__(listing(problems, "problem", " in the records"))

@@ -128,7 +128,7 @@ class Reconciler:
         if query.properties:
             for c in candidates:
                 scores = [self._property_score(c.id, prop, values) for prop, values in query.properties]
-                for (prop, _), score in zip(query.properties, scores):
+                for (prop, _), score in zip(query.properties, scores, strict=True):
                     c.features[prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]] = score
                 c.score = round(0.7 * c.score + 0.3 * sum(scores) / len(scores), 2)
         candidates.sort(key=lambda c: (-c.score, c.name, c.id))

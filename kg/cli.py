@@ -15,7 +15,7 @@ from typing import Callable
 
 import click
 
-from graph.errors import KgError, RecordErrors
+from graph.errors import KgError
 from graph.namespaces import Namespaces
 from kg.settings import RECORDS_DIR, Settings
 

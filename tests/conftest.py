@@ -40,6 +40,13 @@ def engine(data_dir) -> QueryEngine:
     return QueryEngine(store, info)
 
 
+@pytest.fixture
+def http(service):
+    """An HTTP client of the module's `service` fixture (a real `kg serve`)."""
+    with service.client() as client:
+        yield client
+
+
 def run_kg(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real `kg` command line in a subprocess."""
     environment = {**os.environ, "KG_DATA_DIR": str(data_dir), "KG_BASE_IRI": BASE, **(env or {})}

@@ -22,12 +22,6 @@ def service(tmp_path_factory):
     svc.stop()
 
 
-@pytest.fixture
-def http(service):
-    with service.client() as client:
-        yield client
-
-
 def loader_for(http: httpx.Client):
     """A pyld document loader that fetches from the service (and nowhere else)."""
 
@@ -58,7 +52,7 @@ def test_jsonld_round_trips_to_exactly_the_turtle_triples(http, path):
     from_turtle = turtle_triples(http, path)
     assert len(from_pyld) > 10
     assert rdflib.compare.isomorphic(from_pyld, from_turtle)
-    for s, p, o in from_pyld:
+    for s, p, _ in from_pyld:
         assert str(s).startswith("http") and str(p).startswith("http")
 
 

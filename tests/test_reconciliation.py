@@ -36,12 +36,6 @@ def service(tmp_path_factory):
     svc.stop()
 
 
-@pytest.fixture
-def http(service):
-    with service.client() as client:
-        yield client
-
-
 def post_queries(http, queries: dict) -> dict:
     response = http.post("/reconcile", data={"queries": json.dumps(queries)})
     assert response.status_code == 200, response.text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import concurrent.futures
 import csv
 import io
-import json
 import time
 import xml.etree.ElementTree as ET
 
@@ -29,12 +28,6 @@ def service(tmp_path_factory):
     )
     yield svc
     svc.stop()
-
-
-@pytest.fixture
-def http(service):
-    with service.client() as client:
-        yield client
 
 
 def wrapper(service, query: str, fmt) -> SPARQLWrapper:
