@@ -87,8 +87,7 @@ async def open_state(settings: Settings) -> ServiceState:
         raise KgError(
             f"the store was built for base IRI {info.base_iri}, not KG_BASE_IRI={settings.base_iri}: run `kg build` again"
         )
-    pool = QueryPool(settings.data_dir, settings.query_processes, settings.query_timeout, prestart=1)
+    pool = QueryPool(settings.data_dir, settings.query_threads, settings.query_timeout)
     await pool.start()
     state = ServiceState(settings, store, info, pool)
-    _ = state.search_index, state.profiles  # built now rather than on the first request
-    return state
+    return state  # the search index and document profiles are built on first use

@@ -10,7 +10,7 @@
 | KG_QUERY_TIMEOUT | 10 | seconds a SPARQL query may run before it is stopped |
 | KG_RESULT_LIMIT | 10000 | rows (or triples) a SPARQL response holds at most |
 | KG_WORKERS | 2 | HTTP worker processes of `kg serve` (each opens the store read-only) |
-| KG_QUERY_PROCESSES | 2 | killable query processes per HTTP worker, at most |
+| KG_QUERY_THREADS | 4 | queries evaluated at once by the (killable) query process of each HTTP worker |
 | KG_MAX_REQUEST_BYTES | 1000000 | largest request body or query string; larger gets 413 |
 | KG_SERVICE_ALLOWLIST | (empty) | space-separated SPARQL endpoints a query may name in SERVICE |
 """
@@ -47,7 +47,7 @@ class Settings:
     query_timeout: float = 10.0
     result_limit: int = 10_000
     workers: int = 2
-    query_processes: int = 2
+    query_threads: int = 4
     max_request_bytes: int = 1_000_000
     service_allowlist: tuple[str, ...] = ()
 
@@ -64,7 +64,7 @@ class Settings:
             query_timeout=float(env.get("KG_QUERY_TIMEOUT", defaults.query_timeout)),
             result_limit=int(env.get("KG_RESULT_LIMIT", defaults.result_limit)),
             workers=int(env.get("KG_WORKERS", defaults.workers)),
-            query_processes=int(env.get("KG_QUERY_PROCESSES", defaults.query_processes)),
+            query_threads=int(env.get("KG_QUERY_THREADS", defaults.query_threads)),
             max_request_bytes=int(env.get("KG_MAX_REQUEST_BYTES", defaults.max_request_bytes)),
             service_allowlist=tuple(env.get("KG_SERVICE_ALLOWLIST", "").split()),
         )

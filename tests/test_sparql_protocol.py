@@ -267,6 +267,23 @@ def test_a_slow_query_is_stopped_at_the_limit_while_others_are_served(service):
     assert service.cpu_seconds() - before < 0.5
 
 
+def test_queries_in_flight_when_another_is_stopped_keep_their_own_deadline(service):
+    # both run in the same query process; killing it for the first must not fail the second
+    with service.client() as first, service.client() as second, service.client() as third:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            started = time.monotonic()
+            a = pool.submit(first.get, "/sparql", params={"query": SLOW})
+            time.sleep(1.0)
+            b = pool.submit(lambda: (second.get("/sparql", params={"query": SLOW + " # second"}), time.monotonic()))
+            a_response, a_done = a.result(), time.monotonic()
+            b_response, b_done = b.result()
+            quick = third.get("/sparql", params={"query": SELECT_KNOX})
+    assert a_response.status_code == 503 and b_response.status_code == 503
+    assert a_done - started < TIMEOUT + 0.8
+    assert b_done - started >= TIMEOUT + 0.9  # stopped at its own limit, one second later
+    assert quick.status_code == 200
+
+
 # -- service description --------------------------------------------------------------------------
 
 def test_service_description(http, service):
