@@ -301,7 +301,7 @@ class _Compiler:
             graph.add((passage, OA.hasSource, article))
             graph.add((passage, OA.hasSelector, selector))
             graph.add((selector, RDF.type, OA.TextQuoteSelector))
-            graph.add((selector, OA.exact, Literal(str(quote).strip())))
+            graph.add((selector, OA.exact, Literal(normalise(str(quote)))))  # one spelling per passage
         if note:
             graph.add((assertion, self.kgo.curatorNote, Literal(str(note), lang="en")))
         self.origins.setdefault(assertion, origin)

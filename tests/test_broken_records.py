@@ -111,6 +111,16 @@ def test_quote_matches_across_no_break_spaces_and_line_breaks(tmp_path):
     assert violations_of(tmp_path, text) == []
 
 
+def test_quotes_differing_only_in_white_space_are_one_passage(tmp_path):
+    text = VALID.replace(
+        "        quote: Nazarbayev University-based policy think tank\n",
+        "        quote: Nazarbayev University-based policy think tank\n"
+        "      - schema:description: a think tank\n"
+        "        quote: \"Nazarbayev University-based  policy\\nthink tank\"\n",
+    )
+    assert violations_of(tmp_path, text) == []
+
+
 def test_unknown_property(tmp_path):
     text = VALID.replace("kgo:basedAt: organization/nu", "kgo:hostedBy: organization/nu")
     message = problems_of(tmp_path, text)
