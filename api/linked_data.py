@@ -71,9 +71,9 @@ def _triples_bytes(triples, media: str, prefixes: dict[str, str]) -> bytes:
     return ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES)
 
 
-@router.api_route(
+@router.head("/id/{path:path}", include_in_schema=False)
+@router.get(
     "/id/{path:path}",
-    methods=["GET", "HEAD"],
     summary="An entity of the graph",
     description="Every entity IRI `{base}/id/{kind}/{slug}` resolves here: JSON-LD (compacted with "
     "`/context.jsonld`), Turtle, N-Triples, or an HTML page, by Accept or `?format=`.",

@@ -24,7 +24,10 @@ router = APIRouter(tags=["Links"])
 async def sameas(request: Request, uri: str = Query(..., min_length=1, examples=["Q232", "https://www.wikidata.org/wiki/Q2783344"])):
     state = request.app.state.kg
     for candidate in variants(uri):
-        target = ox.NamedNode(candidate) if candidate.startswith(("http://", "https://")) else None
+        try:
+            target = ox.NamedNode(candidate) if candidate.startswith(("http://", "https://")) else None
+        except ValueError:  # not a valid IRI
+            target = None
         if target is None:
             continue
         for predicate in LINK_PREDICATES:

@@ -201,7 +201,12 @@ class _Builder:
 
 
 def describe(store: ox.Store, iri: str, profiles: Profiles, context_url: str) -> EntityDocument | None:
-    document = _Builder(store, iri, profiles).build()
+    """The entity's document, or None when the graph has nothing about it (or it is not an IRI)."""
+    try:
+        builder = _Builder(store, iri, profiles)
+    except ValueError:  # not a valid IRI: nothing can be said about it
+        return None
+    document = builder.build()
     if document is not None:
         document.jsonld = {"@context": context_url, **document.jsonld}
     return document

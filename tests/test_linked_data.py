@@ -144,6 +144,12 @@ def test_unknown_entity_is_404_problem(http):
     assert response.json()["detail"].endswith("/id/person/nobody-at-all in this graph")
 
 
+@pytest.mark.parametrize("path", ["/id/%C2%B44%C3%92%F0%A7%BD%B0I%04w", "/id/person/a%20b", "/id/%3C%3E", "/id/"])
+def test_paths_that_are_not_iris_are_404_not_500(http, path):
+    assert http.get(path).status_code == 404
+    assert http.head(path).status_code == 404
+
+
 def test_unacceptable_entity_format_is_406(http):
     assert http.get("/id/person/colin-knox", headers={"Accept": "image/png"}).status_code == 406
     assert http.get("/id/person/colin-knox?format=pdf").status_code == 406
