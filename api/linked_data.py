@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import FileResponse, Response
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
@@ -79,7 +80,7 @@ def _triples_bytes(triples, media: str, prefixes: dict[str, str]) -> bytes:
     "`/context.jsonld`), Turtle, N-Triples, or an HTML page, by Accept or `?format=`.",
     responses={200: {"content": {m: {} for m in (*DOCUMENT_TYPES, "text/html")}}, 404: {"description": "unknown IRI"}},
 )
-async def entity(request: Request, path: str):
+async def entity(request: Request, path: str = FastApiPath(..., examples=["person/colin-knox", "organization/nazarbayev-university"])):
     state = _state(request)
     iri = f"{state.base}/id/{path}"
     media = _choose(request, [negotiation.HTML, *DOCUMENT_TYPES])  # on a tie (*/*) the last, JSON-LD, wins
@@ -163,7 +164,7 @@ DUMPS = {"graph.nq.gz": ox.RdfFormat.N_QUADS, "graph.trig.gz": ox.RdfFormat.TRIG
 
 
 @router.get("/dumps/{name}", summary="The whole dataset, gzipped (graph.nq.gz or graph.trig.gz)")
-async def dump(request: Request, name: str):
+async def dump(request: Request, name: str = FastApiPath(..., examples=["graph.nq.gz", "graph.trig.gz"])):
     state = _state(request)
     if name not in DUMPS:
         raise Problem(404, f"no dump {name}; available: {', '.join(DUMPS)}")

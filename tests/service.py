@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from graph.build import build
+from graph.loading import load_files
 from graph.namespaces import Namespaces
 from kg.settings import PROJECT_ROOT, RECORDS_DIR
 from tests.conftest import CORPUS
@@ -70,11 +71,15 @@ class Service:
             self.process.kill()
 
 
-def start_service(tmp: Path, env: dict[str, str] | None = None, workers: int = 1) -> Service:
+def start_service(tmp: Path, env: dict[str, str] | None = None, workers: int = 1, load: list[Path] | None = None) -> Service:
+    """Build the curated graph (or `kg load` the files given) and serve it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     data = tmp / "data"
-    build(RECORDS_DIR, Namespaces(base), CORPUS if CORPUS.is_dir() else None, data)
+    if load:
+        load_files(data, load)
+    else:
+        build(RECORDS_DIR, Namespaces(base), CORPUS if CORPUS.is_dir() else None, data)
     log = tmp / "serve.log"
     environment = {**os.environ, "KG_DATA_DIR": str(data), "KG_BASE_IRI": base, **(env or {})}
     process = subprocess.Popen(

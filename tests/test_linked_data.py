@@ -234,3 +234,20 @@ def test_unknown_paths_and_methods_are_problems(http):
     response = http.get("/nothing/here")
     assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
     assert http.delete("/id/person/colin-knox").status_code == 405
+
+
+def test_serves_a_store_made_by_kg_load(tmp_path):
+    data = tmp_path / "other.ttl"
+    data.write_text('@prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+                    'ex:a rdfs:label "Alpha" ; ex:knows ex:b . ex:b rdfs:label "Beta" .\n')
+    svc = start_service(tmp_path, load=[data])
+    try:
+        with svc.client() as http:
+            result = http.get("/sparql", params={"query": "SELECT ?l WHERE { <http://example.org/a> rdfs:label ?l }"}).json()
+            assert result["results"]["bindings"][0]["l"]["value"] == "Alpha"
+            assert http.get("/health").json()["graph"] == "loaded"
+            assert [r["label"] for r in http.get("/search", params={"q": "bet"}).json()["results"]] == ["Beta"]
+            void = http.get("/.well-known/void", headers={"Accept": "text/turtle"})
+            assert void.status_code == 200
+    finally:
+        svc.stop()
