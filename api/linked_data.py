@@ -25,7 +25,7 @@ from api import negotiation, pages
 from api.problems import Problem
 from api.state import ServiceState
 from graph.context import context
-from graph.entity import EntityDocument, compact, describe
+from graph.entity import EntityDocument, describe
 from graph.schema_org import schema_org
 
 router = APIRouter(tags=["Linked Data"])
@@ -128,15 +128,15 @@ def _vocabulary_document(request: Request, graph: Graph, key: str, title: str):
 def _terms(graph: Graph, state: ServiceState) -> list[dict]:
     terms = []
     for subject in sorted({s for s in graph.subjects(RDF.type, None) if str(s).startswith(state.base)}, key=str):
-        kinds = sorted(compact(str(t), state.ns) for t in graph.objects(subject, RDF.type))
+        kinds = sorted(state.ns.compact(str(t)) for t in graph.objects(subject, RDF.type))
         terms.append({
             "iri": str(subject),
             "anchor": str(subject).rpartition("#")[2],
             "label": str(graph.value(subject, RDFS.label) or ""),
             "comment": str(graph.value(subject, RDFS.comment) or ""),
             "kinds": kinds,
-            "parents": sorted(compact(str(o), state.ns) for o in graph.objects(subject, RDFS.subClassOf)),
-            "superproperties": sorted(compact(str(o), state.ns) for o in graph.objects(subject, RDFS.subPropertyOf)),
+            "parents": sorted(state.ns.compact(str(o)) for o in graph.objects(subject, RDFS.subClassOf)),
+            "superproperties": sorted(state.ns.compact(str(o)) for o in graph.objects(subject, RDFS.subPropertyOf)),
         })
     return terms
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from api import negotiation, pages
-from graph.entity import compact
 
 router = APIRouter(tags=["Search"])
 
@@ -31,7 +30,7 @@ async def search(
             "label": hit.label,
             "matched": hit.matched,
             "score": hit.score,
-            "types": [compact(t, state.ns) for t in hit.types],
+            "types": [state.ns.compact(t) for t in hit.types],
         }
         for hit in hits
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rdflib import URIRef
+from rdflib.namespace import RDF
 
 from graph.namespaces import Namespaces
 from graph.vocabulary import Vocabulary, load_ontology
@@ -43,7 +43,7 @@ def term_names(base: str) -> dict[str, str]:
     vocabulary = Vocabulary(load_ontology(ns))
     namespaces = {iri: prefix for prefix, iri in ns.prefixes().items()}
     by_local: dict[str, list[str]] = {}
-    for prop in sorted(str(p) for p in vocabulary.properties if str(p) != str(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"))):
+    for prop in sorted(str(p) for p in vocabulary.properties if p != RDF.type):
         by_local.setdefault(_split(prop)[1], []).append(prop)
     names: dict[str, str] = {}
     for local, iris in by_local.items():

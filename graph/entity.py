@@ -70,17 +70,7 @@ class Profiles:
         return sorted({self.key(p) for p in props})
 
     def key(self, predicate: str) -> str:
-        return self.names.get(predicate) or compact(predicate, self.ns)
-
-
-def compact(iri: str, ns: Namespaces) -> str:
-    best = iri
-    for prefix, namespace in ns.prefixes().items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            candidate = f"{prefix}:{iri[len(namespace):]}"
-            if len(candidate) < len(best) and not iri[len(namespace):].startswith("//"):
-                best = candidate
-    return best
+        return self.names.get(predicate) or self.ns.compact(predicate)
 
 
 def literal_json(term: ox.Literal) -> object:
@@ -116,7 +106,7 @@ class _Builder:
         """A link to another node: its IRI and its labels."""
         if isinstance(node, ox.BlankNode):
             return {"@id": f"_:{node.value}"}
-        doc = {"@id": compact(node.value, self.ns)}
+        doc = {"@id": self.ns.compact(node.value)}
         labels = self.labels(node)
         if labels:
             doc["label"] = labels
@@ -135,25 +125,25 @@ class _Builder:
                 continue
             self.triples.add(triple)
             if triple.predicate == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
-                doc.setdefault("@type", []).append(compact(triple.object.value, self.ns))
+                doc.setdefault("@type", []).append(self.ns.compact(triple.object.value))
                 continue
             key = self.profiles.key(triple.predicate.value)
             doc.setdefault(key, []).append(self.value(triple.object, nest))
 
     def full_node(self, node, nest: bool, skip=()) -> dict:
-        doc: dict = {"@id": compact(node.value, self.ns)}
+        doc: dict = {"@id": self.ns.compact(node.value)}
         self.properties(node, self.out(node), doc, nest, skip)
         return doc
 
     def evidence(self, assertion) -> dict:
         """An assertion with its passage, selector and article, nested."""
-        doc: dict = {"@id": compact(assertion.value, self.ns)}
+        doc: dict = {"@id": self.ns.compact(assertion.value)}
         for triple in self.out(assertion):
             if triple.predicate == RDF_SUBJECT:
                 continue  # the link back to the entity is the `evidence` key itself
             self.triples.add(triple)
             if triple.predicate == RDF_TYPE:
-                doc.setdefault("@type", []).append(compact(triple.object.value, self.ns))
+                doc.setdefault("@type", []).append(self.ns.compact(triple.object.value))
             elif triple.predicate.value == "http://www.w3.org/ns/oa#hasTarget" and not self._is_article(triple.object):
                 passage = self.full_node(triple.object, nest=False)
                 for key in ("hasSelector",):
@@ -177,7 +167,7 @@ class _Builder:
             (q.triple for q in self.store.quads_for_pattern(None, None, self.node, DEFAULT)), INCOMING_LIMIT + EVIDENCE_LIMIT))
         if not own and not incoming:
             return None
-        doc: dict = {"@id": compact(self.node.value, self.ns), "@type": []}
+        doc: dict = {"@id": self.ns.compact(self.node.value), "@type": []}
         self.properties(self.node, own, doc, nest=True)
         for key in self.profiles.keys([t.object.value for t in own if t.predicate == RDF_TYPE]):
             doc.setdefault(key, [])

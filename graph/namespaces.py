@@ -77,6 +77,17 @@ class Namespaces:
         kinds = {kind: f"{self.base}/id/{kind}/" for kind in ENTITY_KINDS}
         return {**STANDARD_PREFIXES, **kinds, "kgo": str(self.kgo), "kgsh": str(self.shapes)}
 
+    def compact(self, iri: str) -> str:
+        """The shortest prefixed name for `iri` (`person:colin-knox`), or `iri` itself."""
+        best = iri
+        for prefix, namespace in self.prefixes().items():
+            local = iri[len(namespace):]
+            if iri.startswith(namespace) and local and not local.startswith("//"):
+                candidate = f"{prefix}:{local}"
+                if len(candidate) < len(best):
+                    best = candidate
+        return best
+
     def expand(self, curie: str) -> URIRef | None:
         """`kgo:Person` -> IRI; None when the prefix is unknown."""
         prefix, sep, local = curie.partition(":")

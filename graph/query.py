@@ -10,17 +10,12 @@ import pyoxigraph as ox
 
 from graph.errors import KgError
 from graph.namespaces import STANDARD_PREFIXES, Namespaces
+from graph.results import OX_FORMATS
 from graph.store import StoreInfo, open_store
 from kg.settings import Settings
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
 
 
 class QuerySyntaxError(KgError):
@@ -68,7 +63,7 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
     if isinstance(result, ox.QueryTriples):
         rdf = {"json": ox.RdfFormat.JSON_LD, "csv": ox.RdfFormat.N_TRIPLES, "tsv": ox.RdfFormat.N_TRIPLES}[fmt]
         return result.serialize(format=rdf)
-    return result.serialize(format=RESULT_FORMATS[fmt])
+    return result.serialize(format=OX_FORMATS[fmt])
 
 
 def print_table(result: QueryResult) -> None:

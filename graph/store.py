@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Callable
 
 import pyoxigraph as ox
 
@@ -146,9 +146,3 @@ def sorted_nquads(store: ox.Store) -> bytes:
 def graph_names(store: ox.Store) -> list[str]:
     return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
 
-
-def iter_quads(store: ox.Store) -> Iterable[ox.Quad]:
-    return store.quads_for_pattern(None, None, None, None)
-
-
-from typing import Callable  # noqa: E402  (only for the annotation above)

@@ -33,10 +33,8 @@ def _short(node: Node | None, ns: Namespaces) -> str:
     if isinstance(node, Literal):
         return repr(str(node)) + (f"^^{_short(node.datatype, ns)}" if node.datatype else "")
     text = str(node)
-    for prefix, namespace in sorted(ns.prefixes().items(), key=lambda kv: -len(kv[1])):
-        if text.startswith(namespace):
-            return f"{prefix}:{text[len(namespace):]}"
-    return f"<{text}>"
+    short = ns.compact(text)
+    return short if short != text else f"<{text}>"
 
 
 def _path(results: Graph, path: Node | None, ns: Namespaces) -> str:
