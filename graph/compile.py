@@ -140,9 +140,12 @@ class _Compiler:
             else:
                 graph.add((article, prop, self.ns.entity(ref)))
         publisher = self.declared.get(art.publisher or "")
-        label = art.title or " ".join(
-            part for part in ((publisher.label if publisher else None) or "Article", art.published and art.published.isoformat(), f"({art.file})") if part
-        )
+        if art.title:
+            label = art.title
+        else:  # e.g. "NU Press Office, 2020-12-10 (001_3cbba066ae2e4c25.txt)"
+            by = publisher.label if publisher and publisher.label else "Article"
+            when = f", {art.published.isoformat()}" if art.published else ""
+            label = f"{by}{when} ({art.file})"
         graph.add((article, RDFS.label, Literal(label, lang="en")))
         for note in art.notes:
             graph.add((article, kgo.curatorNote, Literal(note, lang="en")))
