@@ -7,8 +7,8 @@ and alias of every entity:
     the name starting with the query (an abbreviated name, at least 4 letters) 88, and the
     token-set ratio x 0.85 (extra words, discounted so that "UNDP" prefers UNDP to UNDP Kazakhstan).
 
-A type constraint keeps the entities of that class or its subclasses (`type_strict: should`
-only prefers them). Each property constraint is scored the same way against the labels of the
+A type constraint keeps the entities of that class or its subclasses (`type_strict: should`,
+what OpenRefine sends, only prefers them: others lose 10 points). Each property constraint is scored the same way against the labels of the
 entity's values for that property (or compared by id), and the score becomes
 0.7 x name + 0.3 x the mean of the property scores, so that properties separate namesakes.
 A candidate is flagged `match` only when it scores at least 85 and leads the next by 10.
@@ -113,10 +113,10 @@ class Reconciler:
         candidates = list(by_entity.values())
         if query.types:
             wanted = set(query.types)
-            if query.type_strict == "should":
+            if query.type_strict == "should":  # OpenRefine's default: prefer, do not filter
                 for c in candidates:
-                    if wanted & self.types_of(c.id):
-                        c.score = min(100.0, c.score + 5)
+                    if not wanted & self.types_of(c.id):
+                        c.score = max(0.0, c.score - 10)
             elif query.type_strict == "all":
                 candidates = [c for c in candidates if wanted <= self.types_of(c.id)]
             else:

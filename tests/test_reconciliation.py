@@ -98,6 +98,13 @@ def test_type_and_property_constraints_separate_namesakes(http):
     assert all("Person" in [t["id"] for t in c["type"]] for c in results["typed"]["result"])
 
 
+def test_should_type_prefers_without_blurring_the_lead(http):
+    # OpenRefine sends type_strict "should": the type must not narrow the lead of the right entity
+    results = post_queries(http, {"q": {"query": "UNDP", "type": "Organization", "type_strict": "should"}})
+    top = results["q"]["result"][0]
+    assert top["id"] == "organization/undp" and top["match"] is True
+
+
 def test_get_queries_and_jsonp(http):
     response = http.get("/reconcile", params={"queries": json.dumps({"q0": {"query": "NAC"}})})
     assert response.json()["q0"]["result"][0]["id"] == "organization/national-analytical-center"
