@@ -154,9 +154,11 @@ async def shapes(request: Request):
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 async def void(request: Request):
     state = _state(request)
-    media = _choose(request, ["application/rdf+xml", "application/ld+json", "text/turtle"])
+    media = _choose(request, [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"])
+    if media == negotiation.HTML:  # a browser: the Turtle, readable
+        return _cached(request, state, "void", media, lambda: pages.render(
+            request, "turtle.html", title="VoID description of the dataset", turtle=state.void.serialize(format="turtle")))
     fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media]
-
     return _cached(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
 
 

@@ -17,6 +17,7 @@ SOLUTIONS = {
     "application/sparql-results+json": "json",
 }
 GRAPHS = {
+    "application/json": "jsonld",  # what generic JSON clients ask for (SPARQLWrapper's JSON for CONSTRUCT)
     "application/rdf+xml": "rdfxml",
     "application/ld+json": "jsonld",
     "text/plain": "ntriples",

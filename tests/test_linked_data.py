@@ -192,6 +192,11 @@ def test_void_describes_the_dataset(http, service):
     assert rdflib.URIRef(f"{service.url}/dumps/graph.nq.gz") in dumps
 
 
+def test_void_for_a_browser(http):
+    page = http.get("/.well-known/void", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.headers["content-type"].startswith("text/html") and "void:sparqlEndpoint" in page.text
+
+
 @pytest.mark.parametrize("name,fmt", [("graph.nq.gz", "nquads"), ("graph.trig.gz", "trig")])
 def test_dumps_download_and_parse(http, name, fmt):
     response = http.get(f"/dumps/{name}")

@@ -56,6 +56,13 @@ def test_sparqlwrapper_ask_and_construct(service):
     assert len(graph) == 17
 
 
+def test_construct_asked_for_as_plain_json_gets_json_ld(http):
+    response = http.get("/sparql", params={"query": "CONSTRUCT WHERE { person:colin-knox rdfs:label ?n }"},
+                        headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert len(rdflib.Graph().parse(data=response.text, format="json-ld")) == 1
+
+
 def test_sparqlwrapper_post(service):
     sparql = wrapper(service, SELECT_KNOX, JSON)
     sparql.setMethod("POST")
