@@ -164,7 +164,7 @@ async def run(request: Request, state: ServiceState, query: str, default_graphs:
     media = _negotiate(request, analysis.form, fmt)
     html = media == negotiation.HTML
     graph = analysis.form in ("CONSTRUCT", "DESCRIBE")
-    internal = ("turtle" if graph else "json") if html else (negotiation.GRAPHS | negotiation.SOLUTIONS)[media]
+    internal = ("turtle" if graph else "json") if html else (negotiation.GRAPHS if graph else negotiation.SOLUTIONS)[media]
     job = QueryJob(
         query=query,
         fmt=internal,
