@@ -169,7 +169,6 @@ async def run(request: Request, state: ServiceState, query: str, default_graphs:
         query=query,
         fmt=internal,
         limit=settings.result_limit,
-        prefixes=state.prefixes,
         default_graphs=tuple(default_graphs) or None,
         named_graphs=tuple(named_graphs) or None,
     )

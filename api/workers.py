@@ -44,14 +44,16 @@ class QueryCrashed(KgError):
 def _serve(conn: Connection, data_dir: str, threads: int) -> None:
     """The query process: receive (id, job), evaluate in a thread, send (id, reply)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
+    from graph.query import default_prefixes
     from graph.store import open_store
 
-    store, _ = open_store(Path(data_dir))
+    store, info = open_store(Path(data_dir))
+    prefixes = default_prefixes(info)
     send_lock = threading.Lock()
 
     def run(job_id: int, job: QueryJob) -> None:
         try:
-            reply = ("ok", evaluate(store, job))
+            reply = ("ok", evaluate(store, job, prefixes))
         except QuerySyntaxError as exc:
             reply = ("syntax", str(exc))
         except WrongResultFormat as exc:

@@ -23,7 +23,6 @@ class QueryJob:
     query: str
     fmt: str  # a solutions format (json, xml, csv, tsv) or a graph format (turtle, ntriples, jsonld, rdfxml)
     limit: int
-    prefixes: dict[str, str]
     base_iri: str | None = None
     default_graphs: tuple[str, ...] | None = None  # None: the store's default graph (the union)
     named_graphs: tuple[str, ...] | None = None  # None: every named graph
@@ -39,8 +38,9 @@ class WrongResultFormat(KgError):
     """The negotiated format does not fit the query's result (e.g. CSV for a CONSTRUCT)."""
 
 
-def evaluate(store: ox.Store, job: QueryJob) -> QueryOutcome:
-    kwargs: dict = {"prefixes": job.prefixes, "base_iri": job.base_iri}
+def evaluate(store: ox.Store, job: QueryJob, prefixes: dict[str, str]) -> QueryOutcome:
+    """`prefixes`: those a query may use undeclared (the store's defaults, graph.query.default_prefixes)."""
+    kwargs: dict = {"prefixes": prefixes, "base_iri": job.base_iri}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs is not None:
@@ -62,7 +62,7 @@ def evaluate(store: ox.Store, job: QueryJob) -> QueryOutcome:
             return QueryOutcome("solutions", serialized)
         if job.fmt not in GRAPH_FORMATS:
             raise WrongResultFormat(f"a graph result cannot be written as {job.fmt}")
-        return QueryOutcome("graph", serialize_triples(result, job.fmt, job.limit, job.prefixes))
+        return QueryOutcome("graph", serialize_triples(result, job.fmt, job.limit, prefixes))
     except (OSError, ValueError) as exc:  # evaluation is lazy: errors surface while iterating
         raise KgError(f"the query could not be evaluated: {exc}") from exc
 
