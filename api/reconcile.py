@@ -8,84 +8,28 @@ schema space `{base}/ontology#` (`Person`, `basedIn`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from functools import cached_property
 from html import escape
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from rdflib.namespace import OWL, RDF, RDFS
 
 from api.problems import Problem
 from graph.reconcile import Query as ReconcileQuery
-from graph.reconcile import Reconciler
 from graph.search import fold
 
 router = APIRouter(prefix="/reconcile", tags=["Reconciliation"])
 
 DEFAULT_TYPES = ("Person", "Organization", "Place", "Event", "Policy", "Topic")
 CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,100}$")
-
-
-class Vocabulary:
-    """Types and properties offered to reconciliation clients, from the ontology."""
-
-    def __init__(self, state):
-        self.state = state
-        self.kgo = str(state.ns.kgo)
-
-    @cached_property
-    def types(self) -> list[dict]:
-        g = self.state.ontology
-        return sorted(
-            ({"id": self.short(s), "name": str(g.value(s, RDFS.label) or self.short(s))}
-             for s in g.subjects(RDF.type, OWL.Class) if str(s).startswith(self.kgo)),
-            key=lambda t: t["name"],
-        )
-
-    @cached_property
-    def properties(self) -> list[dict]:
-        g = self.state.ontology
-        props = []
-        for kind in (OWL.ObjectProperty, OWL.DatatypeProperty):
-            for s in g.subjects(RDF.type, kind):
-                props.append({"id": self.short(s), "name": str(g.value(s, RDFS.label) or self.short(s)),
-                              "description": str(g.value(s, RDFS.comment) or "")})
-        return sorted(props, key=lambda p: p["name"])
-
-    @cached_property
-    def type_names(self) -> dict[str, str]:
-        return {t["id"]: t["name"] for t in self.types}
-
-    def type_ref(self, iri: str) -> dict[str, str]:
-        short = self.short(iri)
-        return {"id": short, "name": self.type_names.get(short, short)}
-
-    def short(self, iri) -> str:
-        iri = str(iri)
-        if iri.startswith(self.kgo):
-            return iri[len(self.kgo):]
-        for prefix, namespace in self.state.prefixes.items():
-            if iri.startswith(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return iri
-
-    def expand(self, short: str) -> str:
-        if short.startswith(("http://", "https://")):
-            return short
-        if ":" in short:
-            return str(self.state.ns.expand(short) or short)
-        return self.kgo + short
+MAX_BATCH = 100
 
 
 def _state(request: Request):
-    state = request.app.state.kg
-    if "reconciler" not in state.__dict__:
-        state.__dict__["reconciler"] = Reconciler(state.store, state.search_index, state.ns)
-        state.__dict__["recon_vocabulary"] = Vocabulary(state)
-    return state
+    return request.app.state.kg
 
 
 def _entity_id(state, iri: str) -> str:
@@ -129,13 +73,13 @@ def _parse_queries(raw: str) -> dict:
         raise Problem(400, f"`queries` is not valid JSON: {exc}") from None
     if not isinstance(queries, dict) or not all(isinstance(q, dict) for q in queries.values()):
         raise Problem(400, '`queries` must be an object of queries: {"q0": {"query": "..."}}')
-    if len(queries) > 500:
-        raise Problem(413, "at most 500 queries per batch")
+    if len(queries) > MAX_BATCH:
+        raise Problem(413, f"at most {MAX_BATCH} queries per batch (OpenRefine sends 10)")
     return queries
 
 
 def _to_query(state, key: str, spec: dict) -> ReconcileQuery:
-    vocabulary = state.__dict__["recon_vocabulary"]
+    vocabulary = state.reconcile_vocabulary
     text = spec.get("query", "")
     if not isinstance(text, str):
         raise Problem(400, f"{key}: `query` must be a string")
@@ -161,8 +105,8 @@ def _to_query(state, key: str, spec: dict) -> ReconcileQuery:
 
 
 def _results(state, queries: dict) -> dict:
-    vocabulary = state.__dict__["recon_vocabulary"]
-    reconciler = state.__dict__["reconciler"]
+    vocabulary = state.reconcile_vocabulary
+    reconciler = state.reconciler
     out = {}
     for key, spec in queries.items():
         candidates = reconciler.reconcile(_to_query(state, key, spec))
@@ -186,7 +130,7 @@ async def reconcile_get(request: Request, queries: str | None = None):
     state = _state(request)
     if queries is None:
         return _reply(request, manifest(state))
-    return _reply(request, _results(state, _parse_queries(queries)))
+    return _reply(request, await asyncio.to_thread(_results, state, _parse_queries(queries)))
 
 
 @router.post(
@@ -206,20 +150,20 @@ async def reconcile_post(request: Request):
         raw = (form.get("queries") or [None])[0]
         if raw is None:
             raise Problem(400, "missing form field `queries`")
-    return _reply(request, _results(state, _parse_queries(raw)))
+    return _reply(request, await asyncio.to_thread(_results, state, _parse_queries(raw)))
 
 
 @router.get("/suggest/entity", summary="Suggest entities by name prefix")
 async def suggest_entity(request: Request, prefix: str = Query(..., examples=["nazar"]), type: str | None = None, cursor: int = 0):
     state = _state(request)
-    vocabulary = state.__dict__["recon_vocabulary"]
+    vocabulary = state.reconcile_vocabulary
     types = {vocabulary.expand(type)} if type else None
     hits = state.search_index.search(prefix, None, 200)
     if types:
-        reconciler = state.__dict__["reconciler"]
+        reconciler = state.reconciler
         hits = [h for h in hits if types & reconciler.types_of(h.entity)]
     result = [
-        {"id": _entity_id(state, h.entity), "name": h.label, "description": state.__dict__["reconciler"].brief(h.entity),
+        {"id": _entity_id(state, h.entity), "name": h.label, "description": state.reconciler.brief(h.entity),
          "notable": [vocabulary.type_ref(t) for t in h.types]}
         for h in hits[cursor: cursor + 10]
     ]
@@ -235,13 +179,13 @@ def _suggest_terms(terms: list[dict], prefix: str) -> list[dict]:
 
 @router.get("/suggest/type", summary="Suggest types by name")
 async def suggest_type(request: Request, prefix: str = Query(..., examples=["univ"])):
-    terms = _state(request).__dict__["recon_vocabulary"].types
+    terms = _state(request).reconcile_vocabulary.types
     return _reply(request, {"result": _suggest_terms(terms, prefix)})
 
 
 @router.get("/suggest/property", summary="Suggest properties by name")
 async def suggest_property(request: Request, prefix: str = Query(..., examples=["based"])):
-    terms = _state(request).__dict__["recon_vocabulary"].properties
+    terms = _state(request).reconcile_vocabulary.properties
     return _reply(request, {"result": _suggest_terms(terms, prefix)})
 
 
@@ -251,8 +195,8 @@ async def preview(request: Request, id: str = Query(..., examples=["person/colin
     iri = id if id.startswith(("http://", "https://")) else f"{state.base}/id/{id}"
     if iri not in state.search_index.types and iri not in state.search_index.labels:
         raise Problem(404, f"no entity {id}")
-    reconciler = state.__dict__["reconciler"]
-    vocabulary = state.__dict__["recon_vocabulary"]
+    reconciler = state.reconciler
+    vocabulary = state.reconcile_vocabulary
     name = state.search_index.labels.get(iri, id)
     types = ", ".join(vocabulary.short(t) for t in state.search_index.types.get(iri, ()))
     page = (

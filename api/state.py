@@ -12,6 +12,7 @@ from api.workers import QueryPool
 from graph.entity import Profiles
 from graph.namespaces import Namespaces
 from graph.query import default_prefixes
+from graph.reconcile import ReconcileVocabulary, Reconciler
 from graph.search import SearchIndex
 from graph.service_description import void_description
 from graph.store import StoreInfo, open_store
@@ -61,6 +62,14 @@ class ServiceState:
         ns = self.ns
         excluded = SEARCH_EXCLUDED | {str(ns.kgo.Assertion), str(ns.kgo.StatedQuantity), str(ns.kgo.Stance), str(ns.kgo.Qualifier)}
         return SearchIndex.from_store(self.store, self.prefixes, excluded)
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        return Reconciler(self.store, self.search_index, self.ns)
+
+    @cached_property
+    def reconcile_vocabulary(self) -> ReconcileVocabulary:
+        return ReconcileVocabulary(self.ontology, self.ns, self.prefixes)
 
     @cached_property
     def ontology(self) -> Graph:

@@ -17,9 +17,12 @@ A candidate is flagged `match` only when it scores at least 85 and leads the nex
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pyoxigraph as ox
 from rapidfuzz import fuzz
+from rdflib import Graph
+from rdflib.namespace import OWL, RDF, RDFS
 
 from graph.namespaces import Namespaces
 from graph.search import SearchIndex, fold
@@ -147,3 +150,57 @@ class Reconciler:
         holder = ox.NamedNode(f"{self.ns.kgo}holder")
         posts = [label for q in self.store.quads_for_pattern(None, holder, node, DEFAULT) for label in self.names_of(q.subject)[:1]]
         return "; ".join(sorted(posts))
+
+
+class ReconcileVocabulary:
+    """Types and properties offered to reconciliation clients, from the ontology: ids are local
+    names in the schema space `{base}/ontology#` (`Person`, `basedIn`), or prefixed names."""
+
+    def __init__(self, ontology: Graph, ns: Namespaces, prefixes: dict[str, str]):
+        self.ontology = ontology
+        self.ns = ns
+        self.prefixes = prefixes
+        self.kgo = str(ns.kgo)
+
+    @cached_property
+    def types(self) -> list[dict]:
+        g = self.ontology
+        return sorted(
+            ({"id": self.short(s), "name": str(g.value(s, RDFS.label) or self.short(s))}
+             for s in g.subjects(RDF.type, OWL.Class) if str(s).startswith(self.kgo)),
+            key=lambda t: t["name"],
+        )
+
+    @cached_property
+    def properties(self) -> list[dict]:
+        g = self.ontology
+        props = []
+        for kind in (OWL.ObjectProperty, OWL.DatatypeProperty):
+            for s in g.subjects(RDF.type, kind):
+                props.append({"id": self.short(s), "name": str(g.value(s, RDFS.label) or self.short(s)),
+                              "description": str(g.value(s, RDFS.comment) or "")})
+        return sorted(props, key=lambda p: p["name"])
+
+    @cached_property
+    def type_names(self) -> dict[str, str]:
+        return {t["id"]: t["name"] for t in self.types}
+
+    def type_ref(self, iri: str) -> dict[str, str]:
+        short = self.short(iri)
+        return {"id": short, "name": self.type_names.get(short, short)}
+
+    def short(self, iri) -> str:
+        iri = str(iri)
+        if iri.startswith(self.kgo):
+            return iri[len(self.kgo):]
+        for prefix, namespace in self.prefixes.items():
+            if iri.startswith(namespace):
+                return f"{prefix}:{iri[len(namespace):]}"
+        return iri
+
+    def expand(self, short: str) -> str:
+        if short.startswith(("http://", "https://")):
+            return short
+        if ":" in short:
+            return str(self.ns.expand(short) or short)
+        return self.kgo + short

@@ -140,6 +140,7 @@ def test_preview(http):
     ({"queries": json.dumps({"q0": {"query": 5}})}, 400),
     ({"queries": json.dumps({"q0": {"limit": 3}})}, 400),
     ({}, 400),
+    ({"queries": json.dumps({f"q{i}": {"query": "x"} for i in range(101)})}, 413),
 ])
 def test_bad_batches_are_400_problems(http, data, status):
     response = http.post("/reconcile", data=data)
