@@ -8,7 +8,7 @@ from functools import cached_property
 import pyoxigraph as ox
 from rdflib import Graph
 
-from api.workers import QueryPool
+from api.workers import QueryPool, malloc_library
 from graph.entity import Profiles
 from graph.namespaces import Namespaces
 from graph.query import default_prefixes
@@ -96,7 +96,7 @@ async def open_state(settings: Settings) -> ServiceState:
         raise KgError(
             f"the store was built for base IRI {info.base_iri}, not KG_BASE_IRI={settings.base_iri}: run `kg build` again"
         )
-    pool = QueryPool(settings.data_dir, settings.query_threads, settings.query_timeout)
+    pool = QueryPool(settings.data_dir, settings.query_threads, settings.query_timeout, malloc_library(settings.query_malloc))
     await pool.start()
     state = ServiceState(settings, store, info, pool)
     return state  # the search index and document profiles are built on first use

@@ -210,7 +210,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from graph.store import read_info
 
+    from api.workers import malloc_library
+
     settings = _settings()
+    malloc_library(settings.query_malloc)  # a bad setting is one line here, not a failed worker later
     info = read_info(settings.data_dir)
     if info is None or (info.kind == "curated" and info.base_iri != settings.base_iri):
         click.echo(f"building the graph into {settings.data_dir} for {settings.base_iri} ...", err=True)

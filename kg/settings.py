@@ -11,6 +11,7 @@
 | KG_RESULT_LIMIT | 10000 | rows (or triples) a SPARQL response holds at most |
 | KG_WORKERS | 2 | HTTP worker processes of `kg serve` (each opens the store read-only) |
 | KG_QUERY_THREADS | 4 | queries evaluated at once by the (killable) query process of each HTTP worker |
+| KG_QUERY_MALLOC | auto | allocator of the query processes: `auto` (jemalloc when the system has it, e.g. Debian's libjemalloc2), `system`, or a path to a malloc library |
 | KG_MAX_REQUEST_BYTES | 1000000 | largest request body or query string; larger gets 413 |
 | KG_SERVICE_ALLOWLIST | (empty) | space-separated SPARQL endpoints a query may name in SERVICE |
 """
@@ -48,6 +49,7 @@ class Settings:
     result_limit: int = 10_000
     workers: int = 2
     query_threads: int = 4
+    query_malloc: str = "auto"
     max_request_bytes: int = 1_000_000
     service_allowlist: tuple[str, ...] = ()
 
@@ -65,6 +67,7 @@ class Settings:
             result_limit=int(env.get("KG_RESULT_LIMIT", defaults.result_limit)),
             workers=int(env.get("KG_WORKERS", defaults.workers)),
             query_threads=int(env.get("KG_QUERY_THREADS", defaults.query_threads)),
+            query_malloc=env.get("KG_QUERY_MALLOC", defaults.query_malloc),
             max_request_bytes=int(env.get("KG_MAX_REQUEST_BYTES", defaults.max_request_bytes)),
             service_allowlist=tuple(env.get("KG_SERVICE_ALLOWLIST", "").split()),
         )

@@ -114,3 +114,9 @@ def test_load_rejects_an_unknown_format(tmp_path):
     (tmp_path / "x.csv").write_text("a,b\n")
     result = run_kg("load", str(tmp_path / "x.csv"), data_dir=tmp_path / "d")
     assert result.returncode == 1 and "unknown RDF format" in result.stderr
+
+
+def test_serve_rejects_a_bad_allocator_setting_in_one_line(tmp_path):
+    result = run_kg("serve", "--port", "9", data_dir=tmp_path, env={"KG_QUERY_MALLOC": "/no/such/lib.so"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: KG_QUERY_MALLOC=/no/such/lib.so: no such file (use auto, system or a library path)"

@@ -7,12 +7,14 @@ import csv
 import io
 import time
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import httpx
 import pytest
 import rdflib
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
+from api.workers import malloc_library
 from tests.service import Listener, start_service
 
 SELECT_KNOX = "SELECT ?name WHERE { person:colin-knox rdfs:label ?name }"
@@ -289,6 +291,18 @@ def test_queries_in_flight_when_another_is_stopped_keep_their_own_deadline(servi
     assert a_done - started < TIMEOUT + 0.8
     assert b_done - started >= TIMEOUT + 0.9  # stopped at its own limit, one second later
     assert quick.status_code == 200
+
+
+@pytest.mark.skipif(malloc_library("auto") is None, reason="no jemalloc on this machine")
+def test_query_processes_use_jemalloc_when_the_system_has_it(service, http):
+    http.get("/sparql", params={"query": SELECT_KNOX})
+    maps = []
+    for pid in service.descendants():
+        try:
+            maps.append(Path(f"/proc/{pid}/maps").read_text())
+        except OSError:
+            continue
+    assert any("libjemalloc" in m for m in maps)
 
 
 # -- service description --------------------------------------------------------------------------
