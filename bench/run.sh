@@ -7,6 +7,8 @@
 # datasets under $PEERBENCH (default /tmp/peerbench), its run.sh measures the peers and our
 # endpoint one after another. PEERS (default "oxigraph rdflib-endpoint") and the harness options
 # (e.g. --reps 3 --duration 8) pass through. KG is the `kg` command (default: the project venv's).
+# Query processes use jemalloc when the system has it (apt-get install libjemalloc2), as in
+# bench/RESULTS.md; KG_QUERY_MALLOC=system measures the system allocator instead.
 # Prints the harness's tables, then the memory of the whole `kg serve` process tree (the harness
 # sees only the top process): RSS summed, and PSS (shared pages counted once).
 set -euo pipefail
