@@ -1,0 +1,63 @@
+"""The lexer that finds SERVICE, FROM and updates before a query runs, checked against rdflib's
+full SPARQL parser on generated queries: whenever the parser sees a SERVICE call, so does the lexer."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from pyparsing import ParseException, ParseResults
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+from graph.sparql_guard import analyse
+
+PIECES = [
+    "?s ?p ?o .", "FILTER(?o != 'SERVICE')", 'BIND("SERVICE <http://x/>" AS ?b)', "# SERVICE <http://c/>\n",
+    "OPTIONAL { ?s <http://ex.org/p> ?q }", "SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o }",
+    "service silent <http://127.0.0.1:9/x> { ?a ?b ?c }", "SERVICE ex:remote { ?x ?y ?z }",
+    "{ ?s ?p ?o } UNION { ?s ?q ?o }", "FILTER(CONTAINS(STR(?o), \"\"\"SERVICE \"quoted\" <x:y>\"\"\"))",
+    "VALUES ?v { 'a' \"b\" }", "?s <http://ex.org/SERVICE> ?o .", "?SERVICE ?p ?o .",
+    "GRAPH ?g { ?s ?p ?o }", "MINUS { ?s ?p 'x' }", "FILTER(?o < 3 && ?o > 1)",
+]
+
+
+def has_service(tree) -> bool:
+    if isinstance(tree, ParseResults) or isinstance(tree, (list, tuple)):
+        return any(has_service(item) for item in tree)
+    if hasattr(tree, "name") and getattr(tree, "name", None) == "ServiceGraphPattern":
+        return True
+    if isinstance(tree, dict):
+        return any(has_service(v) for v in tree.values())
+    return False
+
+
+def generated(seed: int) -> str:
+    rng = random.Random(seed)
+    body = " ".join(rng.choice(PIECES) for _ in range(rng.randint(1, 5)))
+    return f"PREFIX ex: <http://ex.org/>\nSELECT * WHERE {{ {body} }}"
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_the_lexer_sees_every_service_the_parser_sees(seed):
+    query = generated(seed)
+    try:
+        tree = parseQuery(query)
+    except ParseException:
+        pytest.skip("not a valid query")
+    analysis = analyse(query)
+    assert has_service(tree) == bool(analysis.service_endpoints), query
+    assert analysis.form == "SELECT" and not analysis.is_update
+
+
+@pytest.mark.parametrize("update", [
+    "INSERT DATA { <x:a> <x:b> <x:c> }", "PREFIX x: <http://x/> DELETE WHERE { ?s ?p ?o }", "LOAD <http://x/y>",
+    "CLEAR ALL", "drop graph <x:g>", "WITH <x:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "COPY <x:a> TO <x:b>",
+])
+def test_updates_are_recognised(update):
+    parseUpdate(update)  # it is a valid update
+    assert analyse(update).is_update
+
+
+def test_from_graphs_are_listed():
+    analysis = analyse("PREFIX g: <http://g/> SELECT * FROM g:one FROM NAMED <http://g/two> WHERE { ?s ?p ?o }")
+    assert analysis.from_graphs == ["http://g/one"] and analysis.from_named_graphs == ["http://g/two"]
