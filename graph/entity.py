@@ -26,6 +26,8 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDF_SUBJECT = ox.NamedNode(REVERSE_TERMS["evidence"])
 MENTIONS = ox.NamedNode(REVERSE_TERMS["mentionedIn"])
+OA_HAS_TARGET = ox.NamedNode("http://www.w3.org/ns/oa#hasTarget")
+OA_SPECIFIC_RESOURCE = ox.NamedNode("http://www.w3.org/ns/oa#SpecificResource")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DEFAULT = ox.DefaultGraph()
 INCOMING_LIMIT = 500
@@ -112,31 +114,30 @@ class _Builder:
             doc["label"] = labels
         return doc
 
-    def value(self, term, nest: bool) -> object:
+    def value(self, term, owner) -> object:
+        """A literal, a link, or, for a `#` node of `owner` (a figure, a selector), the node itself."""
         if isinstance(term, ox.Literal):
             return literal_json(term)
-        if nest and isinstance(term, ox.NamedNode) and term.value.startswith(self.node.value + "#"):
-            return self.full_node(term, nest=False)
+        if isinstance(term, ox.NamedNode) and term.value.startswith(owner.value + "#"):
+            return self.full_node(term)
         return self.ref(term)
 
-    def properties(self, subject, triples: list[ox.Triple], doc: dict, nest: bool, skip=()) -> None:
+    def properties(self, subject, triples: list[ox.Triple], doc: dict) -> None:
         for triple in triples:
-            if triple.predicate in skip:
-                continue
             self.triples.add(triple)
             if triple.predicate == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
                 doc.setdefault("@type", []).append(self.ns.compact(triple.object.value))
                 continue
             key = self.profiles.key(triple.predicate.value)
-            doc.setdefault(key, []).append(self.value(triple.object, nest))
+            doc.setdefault(key, []).append(self.value(triple.object, subject))
 
-    def full_node(self, node, nest: bool, skip=()) -> dict:
+    def full_node(self, node) -> dict:
         doc: dict = {"@id": self.ns.compact(node.value)}
-        self.properties(node, self.out(node), doc, nest, skip)
+        self.properties(node, self.out(node), doc)
         return doc
 
     def evidence(self, assertion) -> dict:
-        """An assertion with its passage, selector and article, nested."""
+        """An assertion with its quoted passage (and selector) nested, or its article for metadata."""
         doc: dict = {"@id": self.ns.compact(assertion.value)}
         for triple in self.out(assertion):
             if triple.predicate == RDF_SUBJECT:
@@ -144,22 +145,14 @@ class _Builder:
             self.triples.add(triple)
             if triple.predicate == RDF_TYPE:
                 doc.setdefault("@type", []).append(self.ns.compact(triple.object.value))
-            elif triple.predicate.value == "http://www.w3.org/ns/oa#hasTarget" and not self._is_article(triple.object):
-                passage = self.full_node(triple.object, nest=False)
-                for key in ("hasSelector",):
-                    passage[key] = [self.full_node(ox.NamedNode(self._expand(s["@id"])), nest=False) for s in passage.get(key, [])]
-                doc.setdefault("hasTarget", []).append(passage)
+            elif triple.predicate == OA_HAS_TARGET and self._is_passage(triple.object):
+                doc.setdefault("hasTarget", []).append(self.full_node(triple.object))
             else:
-                doc.setdefault(self.profiles.key(triple.predicate.value), []).append(self.value(triple.object, nest=False))
+                doc.setdefault(self.profiles.key(triple.predicate.value), []).append(self.value(triple.object, assertion))
         return doc
 
-    def _is_article(self, node) -> bool:
-        return any(True for _ in self.store.quads_for_pattern(node, ox.NamedNode(self.ns.kgo + "sourceFile"), None, DEFAULT))
-
-    def _expand(self, curie: str) -> str:
-        prefix, sep, local = curie.partition(":")
-        namespace = self.ns.prefixes().get(prefix)
-        return namespace + local if sep and namespace else curie
+    def _is_passage(self, node) -> bool:
+        return any(True for _ in self.store.quads_for_pattern(node, RDF_TYPE, OA_SPECIFIC_RESOURCE, DEFAULT))
 
     def build(self) -> EntityDocument | None:
         own = self.out(self.node)
@@ -168,7 +161,7 @@ class _Builder:
         if not own and not incoming:
             return None
         doc: dict = {"@id": self.ns.compact(self.node.value), "@type": []}
-        self.properties(self.node, own, doc, nest=True)
+        self.properties(self.node, own, doc)
         for key in self.profiles.keys([t.object.value for t in own if t.predicate == RDF_TYPE]):
             doc.setdefault(key, [])
         doc["mentionedIn"], doc["evidence"], reverse = [], [], {}
