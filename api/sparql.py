@@ -13,9 +13,8 @@ from api import negotiation, pages
 from api.problems import Problem
 from api.state import ServiceState
 from api.workers import QueryCrashed, QueryTimeout
-from graph.errors import KgError
+from graph.errors import KgError, QuerySyntaxError
 from graph.evaluate import QueryJob, WrongResultFormat
-from graph.query import QuerySyntaxError
 from graph.service_description import service_description
 from graph.sparql_guard import analyse
 

@@ -96,7 +96,9 @@ async def open_state(settings: Settings) -> ServiceState:
         raise KgError(
             f"the store was built for base IRI {info.base_iri}, not KG_BASE_IRI={settings.base_iri}: run `kg build` again"
         )
-    pool = QueryPool(settings.data_dir, settings.query_threads, settings.query_timeout, malloc_library(settings.query_malloc))
+    pool = QueryPool(
+        settings.data_dir, settings.query_threads, settings.query_timeout, default_prefixes(info), malloc_library(settings.query_malloc)
+    )
     await pool.start()
     state = ServiceState(settings, store, info, pool)
     return state  # the search index and document profiles are built on first use

@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from graph.errors import KgError
+from graph.errors import KgError, QuerySyntaxError
 from graph.evaluate import QueryJob, QueryOutcome, WrongResultFormat, evaluate
-from graph.query import QuerySyntaxError
 
 _CONTEXT = multiprocessing.get_context("spawn")
 JEMALLOC_PATHS = (
@@ -62,14 +61,15 @@ class QueryCrashed(KgError):
     pass
 
 
-def _serve(conn: Connection, data_dir: str, threads: int) -> None:
-    """The query process: receive (id, job), evaluate in a thread, send (id, reply)."""
+def _serve(conn: Connection, data_dir: str, threads: int, prefixes: dict[str, str]) -> None:
+    """The query process: receive (id, job), evaluate in a thread, send (id, reply).
+
+    It imports only pyoxigraph and the evaluation code (no rdflib, no web framework), to stay small.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
-    from graph.query import default_prefixes
     from graph.store import open_store
 
-    store, info = open_store(Path(data_dir))
-    prefixes = default_prefixes(info)
+    store, _ = open_store(Path(data_dir))
     send_lock = threading.Lock()
 
     def run(job_id: int, job: QueryJob) -> None:
@@ -121,8 +121,9 @@ class _Process:
 class QueryPool:
     """One killable query process per HTTP worker, with `threads` queries evaluated at once."""
 
-    def __init__(self, data_dir: Path, threads: int, timeout: float, malloc: str | None = None):
+    def __init__(self, data_dir: Path, threads: int, timeout: float, prefixes: dict[str, str], malloc: str | None = None):
         self.data_dir = str(data_dir)
+        self.prefixes = prefixes
         self.threads = max(1, threads)
         self.timeout = timeout
         if malloc:  # children inherit the environment; this process spawns nothing else
@@ -135,7 +136,7 @@ class QueryPool:
 
     def _spawn_blocking(self) -> _Process:
         parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_serve, args=(child, self.data_dir, self.threads), daemon=True, name="kg-query")
+        process = _CONTEXT.Process(target=_serve, args=(child, self.data_dir, self.threads, self.prefixes), daemon=True, name="kg-query")
         process.start()
         child.close()
         return _Process(process, parent)

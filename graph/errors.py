@@ -13,6 +13,10 @@ class KgError(Exception):
     """An error the user can act on; the CLI prints it as one line, without a traceback."""
 
 
+class QuerySyntaxError(KgError):
+    """A SPARQL query the engine cannot parse; the message has the parser's position."""
+
+
 @dataclass(frozen=True)
 class Problem:
     message: str

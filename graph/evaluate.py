@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from graph.errors import KgError
-from graph.query import QuerySyntaxError
+from graph.errors import KgError, QuerySyntaxError
 from graph.results import (
     GRAPH_FORMATS,
     Serialized,

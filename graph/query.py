@@ -8,7 +8,7 @@ from typing import Iterator, Union
 
 import pyoxigraph as ox
 
-from graph.errors import KgError
+from graph.errors import KgError, QuerySyntaxError
 from graph.namespaces import STANDARD_PREFIXES, Namespaces
 from graph.results import OX_FORMATS
 from graph.store import StoreInfo, open_store
@@ -16,10 +16,6 @@ from kg.settings import Settings
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 
-
-
-class QuerySyntaxError(KgError):
-    pass
 
 
 def default_prefixes(info: StoreInfo) -> dict[str, str]:

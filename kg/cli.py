@@ -16,7 +16,6 @@ from typing import Callable
 import click
 
 from graph.errors import KgError
-from graph.namespaces import Namespaces
 from kg.settings import RECORDS_DIR, Settings
 
 QUERY_FORMATS = ("table", "json", "csv", "tsv")
@@ -74,6 +73,7 @@ def main() -> None:
 def build(records_dir: Path) -> None:
     """Compile the records, check every quote and the shapes, and replace the store atomically."""
     from graph.build import build as build_graph
+    from graph.namespaces import Namespaces
 
     settings = _settings()
     info, checked = build_graph(records_dir, Namespaces(settings.base_iri), settings.corpus_dir, settings.data_dir)
@@ -88,6 +88,7 @@ def build(records_dir: Path) -> None:
 def validate(records_dir: Path) -> None:
     """Check the records: quotes against the articles, then SHACL with RDFS inference."""
     from graph.build import check
+    from graph.namespaces import Namespaces
 
     settings = _settings()
     checked = check(records_dir, Namespaces(settings.base_iri), settings.corpus_dir)
@@ -171,6 +172,7 @@ def links(table: Path | None) -> None:
     from rich.table import Table
 
     from graph.links import LINKS_FILE, SCHEMES, coverage, read_links, unattached
+    from graph.namespaces import Namespaces
     from graph.store import open_store
     from kg.settings import PROJECT_ROOT
 
@@ -218,6 +220,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     if info is None or (info.kind == "curated" and info.base_iri != settings.base_iri):
         click.echo(f"building the graph into {settings.data_dir} for {settings.base_iri} ...", err=True)
         from graph.build import build as build_graph
+        from graph.namespaces import Namespaces
 
         build_graph(RECORDS_DIR, Namespaces(settings.base_iri), settings.corpus_dir, settings.data_dir)
     host = host or settings.host
