@@ -22,7 +22,7 @@ def test_no_generated_request_gets_a_server_error(tmp_path):
         result = subprocess.run(
             [str(SCHEMATHESIS), "run", f"{service.url}/openapi.json", "--checks", "not_a_server_error",
              "--phases", "coverage,fuzzing", "--max-examples", "25", "--seed", "20261125", "--no-color"],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, cwd=tmp_path,  # its cache stays out of the project
         )
     finally:
         service.stop()
