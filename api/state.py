@@ -45,10 +45,6 @@ class ServiceState:
     def ns(self) -> Namespaces:
         return Namespaces(self.base)
 
-    @property
-    def curated(self) -> bool:
-        return self.info.kind == "curated"
-
     @cached_property
     def prefixes(self) -> dict[str, str]:
         return default_prefixes(self.info)
@@ -100,5 +96,4 @@ async def open_state(settings: Settings) -> ServiceState:
         settings.data_dir, settings.query_threads, settings.query_timeout, default_prefixes(info), malloc_library(settings.query_malloc)
     )
     await pool.start()
-    state = ServiceState(settings, store, info, pool)
-    return state  # the search index and document profiles are built on first use
+    return ServiceState(settings, store, info, pool)  # search index and document profiles: built on first use

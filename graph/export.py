@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from graph.namespaces import Namespaces, STANDARD_PREFIXES
+from graph.query import default_prefixes
 from graph.store import open_store, sorted_nquads
 from kg.settings import Settings
 
@@ -13,7 +13,7 @@ def export_dataset(settings: Settings, fmt: str) -> bytes:
     store, info = open_store(settings.data_dir)
     if fmt == "nq":
         return sorted_nquads(store)
-    prefixes = Namespaces(info.base_iri).prefixes() if info.base_iri else dict(STANDARD_PREFIXES)
+    prefixes = default_prefixes(info)
     if fmt == "trig":
         return store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes)
     if fmt == "ttl":  # Turtle has no graphs: the default graph, which is the union of them all

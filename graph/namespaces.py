@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import Namespace, URIRef
 
@@ -74,13 +75,12 @@ class Namespaces:
 
     def prefixes(self) -> dict[str, str]:
         """Standard prefixes, `kgo:` for the ontology and one prefix per entity kind (`person:colin-knox`)."""
-        kinds = {kind: f"{self.base}/id/{kind}/" for kind in ENTITY_KINDS}
-        return {**STANDARD_PREFIXES, **kinds, "kgo": str(self.kgo), "kgsh": str(self.shapes)}
+        return dict(_prefix_map(self.base))
 
     def compact(self, iri: str) -> str:
         """The shortest prefixed name for `iri` (`person:colin-knox`), or `iri` itself."""
         best = iri
-        for prefix, namespace in self.prefixes().items():
+        for prefix, namespace in _prefix_map(self.base).items():
             local = iri[len(namespace):]
             if iri.startswith(namespace) and local and not local.startswith("//"):
                 candidate = f"{prefix}:{local}"
@@ -91,7 +91,15 @@ class Namespaces:
     def expand(self, curie: str) -> URIRef | None:
         """`kgo:Person` -> IRI; None when the prefix is unknown."""
         prefix, sep, local = curie.partition(":")
-        namespace = self.prefixes().get(prefix)
+        namespace = _prefix_map(self.base).get(prefix)
         if not sep or namespace is None or local.startswith("//"):
             return None
         return URIRef(namespace + local)
+
+
+@lru_cache(maxsize=16)
+def _prefix_map(base: str) -> dict[str, str]:
+    """Built once per base: compact() and expand() run for every term of every entity document.
+    Callers outside this module get a copy (Namespaces.prefixes)."""
+    kinds = {kind: f"{base}/id/{kind}/" for kind in ENTITY_KINDS}
+    return {**STANDARD_PREFIXES, **kinds, "kgo": base + "/ontology#", "kgsh": base + "/shapes#"}
