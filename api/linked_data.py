@@ -119,8 +119,7 @@ def _vocabulary_document(request: Request, graph: Graph, key: str, title: str):
     def make():
         if media == negotiation.HTML:
             return pages.render(request, "vocabulary.html", title=title, terms=_terms(graph, state), iri=f"{state.base}/{key}")
-        fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media]
-        return graph.serialize(format=fmt, encoding="utf-8")
+        return graph.serialize(format=negotiation.RDFLIB_FORMATS[media], encoding="utf-8")
 
     return _cached(request, state, key, media, make)
 
@@ -158,7 +157,7 @@ async def void(request: Request):
     if media == negotiation.HTML:  # a browser: the Turtle, readable
         return _cached(request, state, "void", media, lambda: pages.render(
             request, "turtle.html", title="VoID description of the dataset", turtle=state.void.serialize(format="turtle")))
-    fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media]
+    fmt = negotiation.RDFLIB_FORMATS[media]
     return _cached(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
 
 

@@ -26,6 +26,10 @@ GRAPHS = {
 }
 HTML = "text/html"
 
+# rdflib serialiser names, for the documents the service writes with rdflib (service
+# description, VoID, ontology, shapes)
+RDFLIB_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml", "application/n-triples": "nt"}
+
 # `format=` values a person types by hand, per kind of result.
 FORMAT_PARAMETER = {
     "json": ("application/sparql-results+json", "application/ld+json"),

@@ -21,7 +21,6 @@ from graph.sparql_guard import analyse
 router = APIRouter(tags=["SPARQL"])
 
 MAX_DEPTH = 200  # the engine crashes (segfault) on queries nested a few thousand deep
-RDF_MEDIA = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml", "application/n-triples": "nt"}
 UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted"
 
 QUERY_EXAMPLE = "SELECT ?name WHERE { ?person a kgo:Person ; rdfs:label ?name } ORDER BY ?name"
@@ -204,12 +203,12 @@ async def run(request: Request, state: ServiceState, query: str, default_graphs:
 
 
 def _description(request: Request, state: ServiceState, fmt: str | None):
-    offered = list(RDF_MEDIA) + [negotiation.HTML]
+    offered = list(negotiation.RDFLIB_FORMATS) + [negotiation.HTML]
     media = negotiation.from_format_parameter(fmt, graph=True) if fmt else negotiation.best(offered, request.headers.get("accept"))
-    if media is None or (media not in RDF_MEDIA and media != negotiation.HTML):
+    if media is None or (media not in negotiation.RDFLIB_FORMATS and media != negotiation.HTML):
         raise Problem(406, f"the service description is available as {', '.join(offered)}")
     if media == negotiation.HTML:
         return pages.render(request, "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
     graph = service_description(state.base, state.info, state.store)
-    body = graph.serialize(format=RDF_MEDIA[media], encoding="utf-8")
+    body = graph.serialize(format=negotiation.RDFLIB_FORMATS[media], encoding="utf-8")
     return Response(body, media_type=media, headers={"Vary": "Accept"})
