@@ -1,10 +1,12 @@
 """The query process: user queries run in a child process that can be killed at their time limit.
 
 pyoxigraph has no timeout or cancel, so the only way to stop a runaway query and free its CPU
-is to stop the process evaluating it. Each HTTP worker has one query process, which holds the
-store open read-only and evaluates several queries at once in threads (pyoxigraph releases
-the GIL, and one process shares one set of store caches, which measured 1.3x the throughput of
-two single-threaded processes on the benchmark's aggregate query).
+is to stop the process evaluating it. Each HTTP worker has one query process
+(api/query_process.py), which holds the store open read-only and evaluates several queries at
+once in threads (pyoxigraph releases the GIL, and one process shares one set of store caches,
+which measured 1.3x the throughput of two single-threaded processes on the benchmark's
+aggregate query). They talk over a socket pair in length-prefixed frames, read by an asyncio
+protocol: no thread and no pickle of the pool itself on the request path.
 
 When a query passes its time limit the process is killed, which stops every query in it: the
 others are sent again to a new process (queries are read-only, so running one twice is
@@ -17,19 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import multiprocessing
+import json
 import os
-import signal
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 
+from api.query_process import frame, split_frames
 from graph.errors import KgError, QuerySyntaxError
-from graph.evaluate import QueryJob, QueryOutcome, WrongResultFormat, evaluate
+from graph.evaluate import QueryJob, QueryOutcome, WrongResultFormat
+from graph.results import Serialized
 
-_CONTEXT = multiprocessing.get_context("spawn")
 JEMALLOC_PATHS = (
     "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
     "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
@@ -61,43 +63,6 @@ class QueryCrashed(KgError):
     pass
 
 
-def _serve(conn: Connection, data_dir: str, threads: int, prefixes: dict[str, str]) -> None:
-    """The query process: receive (id, job), evaluate in a thread, send (id, reply).
-
-    It imports only pyoxigraph and the evaluation code (no rdflib, no web framework), to stay small.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
-    from graph.store import open_store
-
-    store, _ = open_store(Path(data_dir))
-    send_lock = threading.Lock()
-
-    def run(job_id: int, job: QueryJob) -> None:
-        try:
-            reply = ("ok", evaluate(store, job, prefixes))
-        except QuerySyntaxError as exc:
-            reply = ("syntax", str(exc))
-        except WrongResultFormat as exc:
-            reply = ("format", str(exc))
-        except KgError as exc:
-            reply = ("error", str(exc))
-        except Exception as exc:  # noqa: BLE001 - reported to the client, the process lives on
-            reply = ("error", f"the query could not be evaluated: {type(exc).__name__}: {exc}")
-        with send_lock:
-            try:
-                conn.send((job_id, reply))
-            except (BrokenPipeError, OSError):
-                os._exit(0)
-
-    with ThreadPoolExecutor(threads, thread_name_prefix="query") as pool:
-        while True:
-            try:
-                job_id, job = conn.recv()
-            except (EOFError, OSError):
-                os._exit(0)
-            pool.submit(run, job_id, job)
-
-
 @dataclass
 class _Pending:
     job: QueryJob
@@ -105,17 +70,62 @@ class _Pending:
     crashes: int = 0
 
 
+class _Channel(asyncio.Protocol):
+    """The HTTP worker's end of one socket to a query process: one of its threads."""
+
+    def __init__(self, pool: "QueryPool"):
+        self.pool = pool
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.process: "_Process | None" = None
+        self.in_flight = 0
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        pending = self.process.pending if self.process else {}
+        for job_id, *reply in split_frames(self.buffer):
+            self.in_flight -= 1
+            waiting = pending.pop(job_id, None)
+            if waiting is not None and not waiting.future.done():
+                waiting.future.set_result(reply)
+
+    def connection_lost(self, exc) -> None:
+        if self.process is not None:
+            self.pool._retire(self.process, crashed=True)
+
+
 @dataclass
 class _Process:
-    process: multiprocessing.Process
-    conn: Connection
+    popen: subprocess.Popen
+    channels: list[_Channel]
     pending: dict[int, _Pending] = field(default_factory=dict)
 
+    def send(self, job_id: int, job: QueryJob) -> None:
+        """To the thread with the fewest jobs in flight (each evaluates its jobs one at a time)."""
+        channel = min(self.channels, key=lambda c: c.in_flight)
+        transport = channel.transport
+        if transport is None or transport.is_closing():
+            raise BrokenPipeError("the query process is gone")
+        transport.write(frame((job_id, *job)))
+        channel.in_flight += 1
+
+    def disconnect(self) -> None:
+        for channel in self.channels:
+            channel.process = None  # its connection_lost must not retire the process again
+            if channel.transport is not None:
+                channel.transport.abort()
+
     def kill(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        """Blocking: kill and reap the process."""
+        if self.popen.poll() is None:
+            self.popen.kill()
+        try:
+            self.popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 class QueryPool:
@@ -123,23 +133,29 @@ class QueryPool:
 
     def __init__(self, data_dir: Path, threads: int, timeout: float, prefixes: dict[str, str], malloc: str | None = None):
         self.data_dir = str(data_dir)
-        self.prefixes = prefixes
+        self.prefixes = json.dumps(prefixes)
         self.threads = max(1, threads)
         self.timeout = timeout
-        if malloc:  # children inherit the environment; this process spawns nothing else
-            os.environ["LD_PRELOAD"] = " ".join(p for p in (os.environ.get("LD_PRELOAD"), malloc) if p)
+        self.env = dict(os.environ)
+        if malloc:
+            self.env["LD_PRELOAD"] = " ".join(p for p in (os.environ.get("LD_PRELOAD"), malloc) if p)
         self._ids = itertools.count()
         self._current: _Process | None = None
         self._starting: asyncio.Lock | None = None
 
     # -- the process ------------------------------------------------------------------------
 
-    def _spawn_blocking(self) -> _Process:
-        parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_serve, args=(child, self.data_dir, self.threads, self.prefixes), daemon=True, name="kg-query")
-        process.start()
-        child.close()
-        return _Process(process, parent)
+    def _spawn_blocking(self, sockets: list[socket.socket]) -> subprocess.Popen:
+        fds = [sock.fileno() for sock in sockets]
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "api.query_process", self.data_dir, *map(str, fds)],
+            pass_fds=fds,
+            env=self.env,
+            stdin=subprocess.PIPE,
+        )
+        with popen.stdin:
+            popen.stdin.write(self.prefixes.encode())
+        return popen
 
     async def start(self) -> None:
         await self._process()
@@ -150,32 +166,25 @@ class QueryPool:
         self._starting = self._starting or asyncio.Lock()
         async with self._starting:
             if self._current is None:
-                proc = await asyncio.to_thread(self._spawn_blocking)
-                os.set_blocking(proc.conn.fileno(), True)
-                asyncio.get_running_loop().add_reader(proc.conn.fileno(), self._on_readable, proc)
+                pairs = [socket.socketpair() for _ in range(self.threads)]
+                try:
+                    popen = await asyncio.to_thread(self._spawn_blocking, [child for _, child in pairs])
+                finally:
+                    for _, child in pairs:
+                        child.close()
+                loop = asyncio.get_running_loop()
+                channels = [(await loop.connect_accepted_socket(lambda: _Channel(self), ours))[1] for ours, _ in pairs]
+                proc = _Process(popen, channels)
+                for channel in channels:
+                    channel.process = proc
                 self._current = proc
         return self._current
-
-    def _on_readable(self, proc: _Process) -> None:
-        try:
-            # uvloop makes a watched descriptor non-blocking; a message is read whole, so block
-            os.set_blocking(proc.conn.fileno(), True)
-            while proc.conn.poll():
-                job_id, reply = proc.conn.recv()
-                pending = proc.pending.pop(job_id, None)
-                if pending is not None and not pending.future.done():
-                    pending.future.set_result(reply)
-        except (EOFError, OSError):
-            self._retire(proc, crashed=True)
 
     def _retire(self, proc: _Process, crashed: bool, culprit: int | None = None) -> None:
         """Stop using `proc`; its other queries go to the next process."""
         if self._current is proc:
             self._current = None
-        try:
-            asyncio.get_running_loop().remove_reader(proc.conn.fileno())
-        except (ValueError, OSError):
-            pass
+        proc.disconnect()
         orphans = {k: v for k, v in proc.pending.items() if k != culprit}
         proc.pending.clear()
         asyncio.get_running_loop().run_in_executor(None, proc.kill)
@@ -190,21 +199,19 @@ class QueryPool:
 
     async def _send(self, job_id: int, pending: _Pending) -> None:
         try:
-            proc = await self._process()
+            proc = self._current or await self._process()
+            if pending.future.done():  # it ran out of time while a new process was starting
+                return
             proc.pending[job_id] = pending
-            os.set_blocking(proc.conn.fileno(), True)  # see _on_readable
-            proc.conn.send((job_id, pending.job))
-        except (OSError, BrokenPipeError, EOFError) as exc:
+            proc.send(job_id, pending.job)
+        except OSError as exc:
             if not pending.future.done():
                 pending.future.set_exception(QueryCrashed(f"the query process could not be reached: {exc}"))
 
     async def close(self) -> None:
         if self._current is not None:
             proc, self._current = self._current, None
-            try:
-                asyncio.get_running_loop().remove_reader(proc.conn.fileno())
-            except (ValueError, OSError):
-                pass
+            proc.disconnect()
             await asyncio.to_thread(proc.kill)
 
     # -- one query --------------------------------------------------------------------------
@@ -214,18 +221,23 @@ class QueryPool:
         job_id = next(self._ids)
         pending = _Pending(job, loop.create_future())
         await self._send(job_id, pending)
+        timer = loop.call_later(self.timeout, self._expire, job_id, pending)
         try:
-            reply = await asyncio.wait_for(asyncio.shield(pending.future), self.timeout)
-        except asyncio.TimeoutError:
-            self._stop(job_id)
-            raise QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s and was stopped") from None
+            status, *payload = await pending.future
         except asyncio.CancelledError:  # the client went away: stop the query too
             self._stop(job_id)
             raise
-        kind, payload = reply
-        if kind == "ok":
-            return payload
-        raise {"syntax": QuerySyntaxError, "format": WrongResultFormat}.get(kind, KgError)(payload)
+        finally:
+            timer.cancel()
+        if status == "ok":
+            kind, *result = payload
+            return QueryOutcome(kind, Serialized(*result))
+        raise {"syntax": QuerySyntaxError, "format": WrongResultFormat}.get(status, KgError)(payload[0])
+
+    def _expire(self, job_id: int, pending: _Pending) -> None:
+        if not pending.future.done():
+            self._stop(job_id)
+            pending.future.set_exception(QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s and was stopped"))
 
     def _stop(self, job_id: int) -> None:
         """Kill the process evaluating `job_id` (the only way to stop it); the others move on."""

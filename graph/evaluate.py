@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -17,8 +17,7 @@ from graph.results import (
 )
 
 
-@dataclass(frozen=True)
-class QueryJob:
+class QueryJob(NamedTuple):  # a plain tuple: it crosses a process boundary on every request
     query: str
     fmt: str  # a solutions format (json, xml, csv, tsv) or a graph format (turtle, ntriples, jsonld, rdfxml)
     limit: int
@@ -27,8 +26,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None  # None: every named graph
 
 
-@dataclass(frozen=True)
-class QueryOutcome:
+class QueryOutcome(NamedTuple):
     kind: str  # "solutions", "boolean" or "graph"
     result: Serialized
 

@@ -12,7 +12,7 @@ import csv
 import io
 import itertools
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 import orjson
@@ -30,8 +30,7 @@ GRAPH_FORMATS = {
 }
 
 
-@dataclass(frozen=True)
-class Serialized:
+class Serialized(NamedTuple):
     body: bytes
     rows: int  # -1 when not counted (known to be within the limit)
     truncated: bool
