@@ -3,8 +3,9 @@ endpoints, FROM graphs, nesting depth.
 
 A lexer over the SPARQL 1.1 terminals is enough for these questions: keywords can only occur
 outside IRIs, strings and comments, and `SERVICE`, `FROM` and the update verbs are keywords.
-It is cheap (microseconds for a typical query), so it runs on every request; the query is
-parsed for real by the engine afterwards.
+It runs on every request, before the engine parses the query for real. Most queries name no
+SERVICE, no FROM and no update verb anywhere in their text, comments and strings included:
+for those one regular expression over the prologue gives the form, and the lexer is skipped.
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ _TOKEN = re.compile(
 
 UPDATE_VERBS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"})
+FAST_DEPTH = 200  # with at most this many opening brackets in all, no nesting is deeper
+
+# the keywords the lexer looks for: a query whose text holds none of them (lower-cased, anywhere)
+# needs only its form
+_KEYWORDS = tuple(sorted(k.lower() for k in {"SERVICE", "FROM", *UPDATE_VERBS}))
+# a prologue of PREFIX and BASE declarations (and comments), then the query form
+_PROLOGUE_THEN_FORM = re.compile(
+    r"""(?:\s+|\#[^\n]*|PREFIX\s*(?:[A-Za-z][\w\-.]*)?:\s*<[^<>"{}|^`\\\x00-\x20]*>|BASE\s*<[^<>"{}|^`\\\x00-\x20]*>)*
+        (SELECT|CONSTRUCT|ASK|DESCRIBE)(?![\w\-])""",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 
 @dataclass
@@ -46,8 +58,7 @@ class QueryAnalysis:
     service_endpoints: list[str] = field(default_factory=list)  # IRIs, prefixed names or ?variables
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
-    max_depth: int = 0
-    prefixes: dict[str, str] = field(default_factory=dict)
+    max_depth: int = 0  # exact above FAST_DEPTH; at or below it, a bound
 
 
 def tokens(text: str) -> list[Token]:
@@ -70,6 +81,17 @@ def _resolve(token: Token, prefixes: dict[str, str]) -> str:
 
 
 def analyse(text: str, default_prefixes: dict[str, str] | None = None) -> QueryAnalysis:
+    opening = text.count("{") + text.count("(") + text.count("[")
+    lowered = text.lower()
+    if opening <= FAST_DEPTH and not any(keyword in lowered for keyword in _KEYWORDS):
+        form = _PROLOGUE_THEN_FORM.match(text)
+        if form:
+            return QueryAnalysis(form=form.group(1).upper(), is_update=False, max_depth=opening)
+    return lex(text, default_prefixes)
+
+
+def lex(text: str, default_prefixes: dict[str, str] | None = None) -> QueryAnalysis:
+    """The whole analysis, token by token."""
     toks = tokens(text)
     prefixes = dict(default_prefixes or {})
     analysis = QueryAnalysis(form=None, is_update=False)
@@ -106,7 +128,6 @@ def analyse(text: str, default_prefixes: dict[str, str] | None = None) -> QueryA
                     continue
                 analysis.from_graphs.append(_resolve(toks[i + 1], prefixes))
         i += 1
-    analysis.prefixes = prefixes
     if first_keyword in UPDATE_VERBS:
         analysis.is_update = True
     elif first_keyword in QUERY_FORMS:
