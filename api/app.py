@@ -1,4 +1,5 @@
-"""The ASGI application: routers, error handling, CORS, limits and the request log."""
+"""The ASGI application: the request log and size cap around everything, /sparql straight to its
+endpoint, everything else through FastAPI (routers, error handling, CORS)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import linked_data, pages, reconcile, sameas, search, sparql
+from api import linked_data, pages, reconcile, sameas, search
+from api.sparql import OPENAPI as SPARQL_OPENAPI
+from api.sparql import SparqlEndpoint
 from api.problems import Problem, problem_response
 from api.state import open_state
 from kg.settings import Settings
@@ -30,37 +34,70 @@ Errors are RFC 9457 problem documents (`application/problem+json`).
 """
 
 
-class AccessLogAndLimits:
-    """One log line per request (method, path, status, duration) and the query-string size cap."""
+class _LogFormatter(logging.Formatter):
+    """basicConfig's format, with the timestamp formatted once per second: the service logs a
+    line per request."""
 
-    def __init__(self, app, max_query_string: int):
+    _second: int | None = None
+    _stamp = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
+        return f"{self._stamp},{int(record.msecs):03d}"
+
+
+def log_to_stderr() -> None:
+    """INFO and above to standard error, in every HTTP worker (workers are spawned, not forked)."""
+    # what the records would carry and the service never prints (the logging HOWTO's "Optimization")
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None  # no caller lookup per record
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFormatter("%(asctime)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+class Front:
+    """The service's ASGI entry point.
+
+    One log line per request (method, path, status, duration) and the query-string size cap for
+    every request; then /sparql (but its CORS preflight) to the SPARQL endpoint directly, the
+    rest to FastAPI. `app` is the FastAPI application, for `app.state` and the OpenAPI document.
+    """
+
+    def __init__(self, app: FastAPI, sparql, max_query_string: int):
         self.app = app
+        self.sparql = sparql
         self.max_query_string = max_query_string
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         start = time.perf_counter()
-        status = {"code": 0}
+        status = 0
 
         async def send_and_record(message):
+            nonlocal status
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status = message["status"]
             await send(message)
 
         try:
-            if len(scope.get("query_string", b"")) > self.max_query_string:
+            if len(scope["query_string"]) > self.max_query_string:
                 response = problem_response(413, f"query string longer than {self.max_query_string} bytes")
                 await response(scope, receive, send_and_record)
+            elif scope["path"] == "/sparql" and scope["method"] != "OPTIONS":
+                await self.sparql(scope, receive, send_and_record)
             else:
                 await self.app(scope, receive, send_and_record)
         finally:
-            elapsed = (time.perf_counter() - start) * 1000
-            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status["code"], elapsed)
+            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, (time.perf_counter() - start) * 1000)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> Front:
     settings = settings or Settings.from_env()
+    log_to_stderr()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -76,7 +113,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.include_router(sparql.router)
     app.include_router(linked_data.router)
     app.include_router(search.router)
     app.include_router(sameas.router)
@@ -127,5 +163,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["ETag", "KG-Results-Truncated", "Content-Type"],
     )
-    app.add_middleware(AccessLogAndLimits, max_query_string=settings.max_request_bytes)
-    return app
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema["paths"] = {"/sparql": SPARQL_OPENAPI, **schema.get("paths", {})}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+    return Front(app, SparqlEndpoint(app), max_query_string=settings.max_request_bytes)

@@ -1,16 +1,24 @@
 """The SPARQL 1.1 Protocol at /sparql: read the request, check it, hand it to a query process,
-return its bytes. No graph logic here: that is graph.sparql_guard, graph.evaluate and the pool."""
+return its bytes. No graph logic here: that is graph.sparql_guard, graph.evaluate and the pool.
+
+This endpoint is a plain ASGI application, called by api.app.Front before FastAPI's router and
+middleware stack: it is the service's hot path, and per request those cost more than
+evaluating a cheap query (bench/RESULTS.md). It reads the ASGI scope directly and answers with
+two ASGI messages; the rarer answers (problems, HTML pages) are Starlette responses. Its
+OpenAPI description, which FastAPI cannot derive from a plain ASGI app, is `OPENAPI` below.
+"""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs
+import logging
+from urllib.parse import unquote_to_bytes
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
+from starlette.requests import Request
 
 from api import negotiation, pages
-from api.problems import Problem
+from api.problems import Problem, problem_response
 from api.state import ServiceState
 from api.workers import QueryCrashed, QueryTimeout
 from graph.errors import KgError, QuerySyntaxError
@@ -18,29 +26,213 @@ from graph.evaluate import QueryJob, WrongResultFormat
 from graph.service_description import service_description
 from graph.sparql_guard import analyse
 
-router = APIRouter(tags=["SPARQL"])
-
 MAX_DEPTH = 200  # the engine crashes (segfault) on queries nested a few thousand deep
 UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted"
+FORM_TYPE = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+CORS_HEADERS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", b"ETag, KG-Results-Truncated, Content-Type"),
+]
+ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 
-QUERY_EXAMPLE = "SELECT ?name WHERE { ?person a kgo:Person ; rdfs:label ?name } ORDER BY ?name"
+
+class SparqlEndpoint:
+    """ASGI app for /sparql. `app` is the FastAPI application whose state and templates it uses."""
+
+    def __init__(self, app: FastAPI):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        scope["app"] = self.app  # what Starlette sets, for the templates' Request
+        headers = dict(scope["headers"])  # ASGI header names are lower-case bytes
+        if b"origin" in headers:
+            send = _with_cors(send)
+        try:
+            response = await self._respond(scope, receive, headers)
+        except Problem as exc:
+            response = problem_response(exc.status, exc.detail, "/sparql", exc.headers)
+        except Exception as exc:  # noqa: BLE001 - a bug: a problem response, never a traceback
+            logging.getLogger("kg").exception("unhandled error on /sparql")
+            response = problem_response(500, f"internal error ({type(exc).__name__}); the request was not completed", "/sparql")
+        await response(scope, receive, send)
+
+    async def _respond(self, scope, receive, headers: dict[bytes, bytes]):
+        state: ServiceState = self.app.state.kg
+        method = scope["method"]
+        url = _parameters(scope["query_string"], "the query string")
+        if method in ("GET", "HEAD"):
+            if "update" in url:
+                raise Problem(403, UPDATE_REFUSED)
+            queries = url.get("query", [])
+            if len(queries) > 1:
+                raise Problem(400, "more than one `query` parameter")
+            if not queries:
+                return self._description(scope, receive, state, url, headers)
+            return await self._run(scope, receive, state, headers, queries[0], url, url)
+        if method != "POST":
+            raise Problem(405, f"method {method} is not allowed on /sparql", headers={"Allow": ALLOWED_METHODS})
+        media, charset = _content_type(headers.get(b"content-type", b"").decode("latin-1"))
+        if media == UPDATE_TYPE or (media == FORM_TYPE and "update" in url):
+            raise Problem(403, UPDATE_REFUSED)
+        if media not in (FORM_TYPE, QUERY_TYPE):
+            raise Problem(415, f"unsupported request body type {media or 'none'}: use {FORM_TYPE} or {QUERY_TYPE}")
+        if charset not in ("utf-8", "utf8"):
+            raise Problem(415, f"unsupported charset {charset}: requests must be UTF-8")
+        body = await _body(receive, headers, state.settings.max_request_bytes)
+        if media == QUERY_TYPE:
+            return await self._run(scope, receive, state, headers, _decode(body, "the query"), url, url)
+        form = _parameters(body, "the form")
+        if "update" in form:
+            raise Problem(403, UPDATE_REFUSED)
+        queries = form.get("query", [])
+        if len(queries) != 1:
+            raise Problem(400, "a form POST needs exactly one `query` parameter" if queries else "missing `query` parameter")
+        if "format" not in form and "format" in url:
+            form["format"] = url["format"]
+        return await self._run(scope, receive, state, headers, queries[0], form, url)
+
+    async def _run(self, scope, receive, state: ServiceState, headers, query: str, params: dict, url: dict):
+        """`params`: where the dataset and format parameters are (the form, or the URL)."""
+        settings = state.settings
+        if len(query.encode()) > settings.max_request_bytes:
+            raise Problem(413, f"query longer than {settings.max_request_bytes} bytes")
+        analysis = analyse(query, state.prefixes)
+        if analysis.is_update:
+            raise Problem(403, UPDATE_REFUSED)
+        if analysis.max_depth > MAX_DEPTH:
+            raise Problem(400, f"query nested {analysis.max_depth} levels deep; the limit is {MAX_DEPTH}")
+        refused = [e for e in analysis.service_endpoints if e not in settings.service_allowlist]
+        if refused:
+            allowed = ", ".join(settings.service_allowlist) or "none (KG_SERVICE_ALLOWLIST is empty)"
+            raise Problem(400, f"SERVICE {refused[0]} is not allowed; endpoints allowed: {allowed}")
+        graph = analysis.form in ("CONSTRUCT", "DESCRIBE")
+        media = _negotiate(headers, graph, _single(params, "format"))
+        html = media == negotiation.HTML
+        internal = ("turtle" if graph else "json") if html else (negotiation.GRAPHS if graph else negotiation.SOLUTIONS)[media]
+        job = QueryJob(
+            query=query,
+            fmt=internal,
+            limit=settings.result_limit,
+            default_graphs=tuple(params.get("default-graph-uri", ())) or None,
+            named_graphs=tuple(params.get("named-graph-uri", ())) or None,
+        )
+        try:
+            outcome = await state.pool.run(job)
+        except QuerySyntaxError as exc:
+            raise Problem(400, str(exc)) from None
+        except QueryTimeout as exc:
+            raise Problem(503, str(exc), headers={"Retry-After": "1"}) from None
+        except WrongResultFormat as exc:
+            raise Problem(406, str(exc)) from None
+        except (QueryCrashed, KgError) as exc:
+            raise Problem(400, str(exc)) from None
+        result = outcome.result
+        truncated = {"KG-Results-Truncated": f"limit={settings.result_limit}"} if result.truncated else {}
+        if html:
+            return pages.render(
+                Request(scope, receive),
+                "results.html",
+                query=query,
+                kind=outcome.kind,
+                result=json.loads(result.body) if outcome.kind != "graph" else None,
+                graph_text=result.body.decode() if outcome.kind == "graph" else None,
+                truncated=result.truncated,
+                limit=settings.result_limit,
+                headers={"Vary": "Accept", **truncated},
+            )
+        content_type = media if media.startswith("application/") else f"{media}; charset=utf-8"
+        extra = [(name.lower().encode(), value.encode()) for name, value in truncated.items()]
+        return BytesResponse(result.body, content_type.encode(), extra)
+
+    def _description(self, scope, receive, state: ServiceState, url: dict, headers):
+        offered = list(negotiation.RDFLIB_FORMATS) + [negotiation.HTML]
+        fmt = _single(url, "format")
+        accept = headers.get(b"accept", b"").decode("latin-1") or None
+        media = negotiation.from_format_parameter(fmt, graph=True) if fmt else negotiation.best(offered, accept)
+        if media not in offered:
+            raise Problem(406, f"the service description is available as {', '.join(offered)}")
+        if media == negotiation.HTML:
+            return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
+        body = service_description(state.base, state.info, state.store).serialize(format=negotiation.RDFLIB_FORMATS[media], encoding="utf-8")
+        return BytesResponse(body, media.encode(), [])
 
 
-def _state(request: Request) -> ServiceState:
-    return request.app.state.kg
+class BytesResponse:
+    """A 200 with a body already in bytes, sent as two ASGI messages."""
+
+    __slots__ = ("body", "headers")
+
+    def __init__(self, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]]):
+        self.body = body
+        self.headers = [
+            (b"content-type", content_type),
+            (b"content-length", str(len(body)).encode()),
+            (b"vary", b"Accept"),
+            *extra,
+        ]
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else self.body})
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+def _with_cors(send):
+    async def send_with_cors(message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), *CORS_HEADERS]
+        await send(message)
+
+    return send_with_cors
+
+
+def _parameters(data: bytes, what: str) -> dict[str, list[str]]:
+    """application/x-www-form-urlencoded, as parse_qs(keep_blank_values=True) reads it, in bytes
+    until the end (a third faster: it runs on every query)."""
+    params: dict[str, list[str]] = {}
+    try:
+        for part in data.split(b"&"):
+            if part:
+                name, _, value = part.partition(b"=")
+                name = unquote_to_bytes(name.replace(b"+", b" ")).decode()
+                params.setdefault(name, []).append(unquote_to_bytes(value.replace(b"+", b" ")).decode())
+    except UnicodeDecodeError as exc:
+        raise Problem(400, f"{what} is not valid UTF-8 once percent-decoded (byte {exc.start})") from None
+    return params
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    return values[0] if values else None
+
+
+def _content_type(value: str) -> tuple[str, str]:
+    media, _, parameters = value.partition(";")
+    charset = "utf-8"
+    for parameter in parameters.split(";"):
+        key, _, val = parameter.partition("=")
+        if key.strip().lower() == "charset":
+            charset = val.strip().strip('"').lower()
+    return media.strip().lower(), charset
+
+
+async def _body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
+    declared = headers.get(b"content-length", b"")
+    if declared.isdigit() and int(declared) > limit:
         raise Problem(413, f"request body larger than {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Problem(400, "the client closed the connection before the body was complete")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise Problem(413, f"request body larger than {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _decode(data: bytes, what: str) -> str:
@@ -50,165 +242,77 @@ def _decode(data: bytes, what: str) -> str:
         raise Problem(400, f"{what} is not valid UTF-8 (byte {exc.start})") from None
 
 
-@router.get(
-    "/sparql",
-    summary="SPARQL query by GET, or the service description",
-    description="With `query`: runs it (SPARQL 1.1 Protocol). Without: the SPARQL 1.1 Service Description "
-    "(Turtle, JSON-LD, RDF/XML by Accept) or, to a browser, a query page.",
-    responses={200: {"content": {m: {} for m in (*negotiation.SOLUTIONS, *negotiation.GRAPHS, "text/html")}}},
-    # parameters are read from the request directly (a hot path); they are documented here
-    openapi_extra={"parameters": [
-        {"name": "query", "in": "query", "schema": {"type": "string"}, "example": QUERY_EXAMPLE,
-         "description": "the SPARQL query; without it, the service description"},
-        {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-         "description": "graphs whose merge is the default graph (default: the union of all graphs)"},
-        {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-         "description": "graphs GRAPH may range over (default: all)"},
-        {"name": "format", "in": "query", "schema": {"type": "string", "enum": sorted(negotiation.FORMAT_PARAMETER)},
-         "description": "result format, overriding Accept (for links typed by hand)"},
-    ]},
-)
-async def sparql_get(request: Request):
-    state = _state(request)
-    params = request.query_params
-    if "update" in params:
-        raise Problem(403, UPDATE_REFUSED)
-    queries = params.getlist("query")
-    if len(queries) > 1:
-        raise Problem(400, "more than one `query` parameter")
-    if not queries:
-        return _description(request, state, params.get("format"))
-    return await run(
-        request, state, queries[0], params.getlist("default-graph-uri"), params.getlist("named-graph-uri"), params.get("format")
-    )
-
-
-@router.post(
-    "/sparql",
-    summary="SPARQL query by POST",
-    description="`application/x-www-form-urlencoded` with `query` (and `default-graph-uri`, `named-graph-uri`), "
-    "or `application/sparql-query` with the query as the body and the graph parameters in the URL. "
-    "Updates are refused with 403.",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/sparql-query": {"example": QUERY_EXAMPLE},
-                "application/x-www-form-urlencoded": {"example": "query=" + QUERY_EXAMPLE},
-            }
-        }
-    },
-)
-async def sparql_post(request: Request):
-    state = _state(request)
-    content_type = request.headers.get("content-type", "")
-    media, _, parameters = content_type.partition(";")
-    media = media.strip().lower()
-    charset = next((p.split("=", 1)[1].strip().strip('"').lower() for p in parameters.split(";") if p.strip().lower().startswith("charset=")), "utf-8")
-    if media == "application/sparql-update" or (media == "application/x-www-form-urlencoded" and "update" in request.query_params):
-        raise Problem(403, UPDATE_REFUSED)
-    if media not in ("application/x-www-form-urlencoded", "application/sparql-query"):
-        shown = media or "none"
-        raise Problem(415, f"unsupported request body type {shown}: use application/x-www-form-urlencoded or application/sparql-query")
-    if charset not in ("utf-8", "utf8"):
-        raise Problem(415, f"unsupported charset {charset}: requests must be UTF-8")
-    body = await _body(request, state.settings.max_request_bytes)
-    url = request.query_params
-    if media == "application/sparql-query":
-        return await run(
-            request, state, _decode(body, "the query"), url.getlist("default-graph-uri"), url.getlist("named-graph-uri"), url.get("format")
-        )
-    form = parse_qs(_decode(body, "the form"), keep_blank_values=True)
-    if "update" in form:
-        raise Problem(403, UPDATE_REFUSED)
-    queries = form.get("query", [])
-    if len(queries) != 1:
-        raise Problem(400, "a form POST needs exactly one `query` parameter" if queries else "missing `query` parameter")
-    fmt = (form.get("format") or [None])[0] or url.get("format")
-    return await run(request, state, queries[0], form.get("default-graph-uri", []), form.get("named-graph-uri", []), fmt)
-
-
-def _negotiate(request: Request, form: str | None, fmt: str | None) -> str:
-    graph = form in ("CONSTRUCT", "DESCRIBE")
+def _negotiate(headers: dict[bytes, bytes], graph: bool, fmt: str | None) -> str:
     offered = negotiation.GRAPHS if graph else negotiation.SOLUTIONS
     if fmt:
         media = negotiation.from_format_parameter(fmt, graph)
         if media is None:
             raise Problem(406, f"format={fmt} is not available for this query; use one of: {', '.join(offered)}")
         return media
-    media = negotiation.best([*offered, negotiation.HTML] if _prefers_html(request) else list(offered), request.headers.get("accept"))
+    accept = headers.get(b"accept", b"").decode("latin-1") or None
+    choices = (*offered, negotiation.HTML) if accept and "text/html" in accept else tuple(offered)
+    media = negotiation.best(choices, accept)
     if media is None:
         raise Problem(406, f"none of the accepted types can carry this result; available: {', '.join(offered)}")
     return media
 
 
-def _prefers_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept
+# -- OpenAPI: FastAPI describes its own routes; this one is described by hand ----------------------
 
-
-async def run(request: Request, state: ServiceState, query: str, default_graphs: list[str], named_graphs: list[str], fmt: str | None):
-    settings = state.settings
-    if len(query.encode()) > settings.max_request_bytes:
-        raise Problem(413, f"query longer than {settings.max_request_bytes} bytes")
-    analysis = analyse(query, state.prefixes)
-    if analysis.is_update:
-        raise Problem(403, UPDATE_REFUSED)
-    if analysis.max_depth > MAX_DEPTH:
-        raise Problem(400, f"query nested {analysis.max_depth} levels deep; the limit is {MAX_DEPTH}")
-    refused = [e for e in analysis.service_endpoints if e not in settings.service_allowlist]
-    if refused:
-        allowed = ", ".join(settings.service_allowlist) or "none (KG_SERVICE_ALLOWLIST is empty)"
-        raise Problem(400, f"SERVICE {refused[0]} is not allowed; endpoints allowed: {allowed}")
-    media = _negotiate(request, analysis.form, fmt)
-    html = media == negotiation.HTML
-    graph = analysis.form in ("CONSTRUCT", "DESCRIBE")
-    internal = ("turtle" if graph else "json") if html else (negotiation.GRAPHS if graph else negotiation.SOLUTIONS)[media]
-    job = QueryJob(
-        query=query,
-        fmt=internal,
-        limit=settings.result_limit,
-        default_graphs=tuple(default_graphs) or None,
-        named_graphs=tuple(named_graphs) or None,
-    )
-    try:
-        outcome = await state.pool.run(job)
-    except QuerySyntaxError as exc:
-        raise Problem(400, str(exc)) from None
-    except QueryTimeout as exc:
-        raise Problem(503, str(exc), headers={"Retry-After": "1"}) from None
-    except QueryCrashed as exc:
-        raise Problem(400, str(exc)) from None
-    except WrongResultFormat as exc:
-        raise Problem(406, str(exc)) from None
-    except KgError as exc:
-        raise Problem(400, str(exc)) from None
-    result = outcome.result
-    headers = {"Vary": "Accept"}
-    if result.truncated:
-        headers["KG-Results-Truncated"] = f"limit={settings.result_limit}"
-    if html:
-        return pages.render(
-            request,
-            "results.html",
-            query=query,
-            kind=outcome.kind,
-            result=json.loads(result.body) if outcome.kind != "graph" else None,
-            graph_text=result.body.decode() if outcome.kind == "graph" else None,
-            truncated=result.truncated,
-            limit=settings.result_limit,
-            headers=headers,
-        )
-    content_type = media if media.startswith("application/") else f"{media}; charset=utf-8"
-    return Response(result.body, media_type=content_type, headers=headers)
-
-
-def _description(request: Request, state: ServiceState, fmt: str | None):
-    offered = list(negotiation.RDFLIB_FORMATS) + [negotiation.HTML]
-    media = negotiation.from_format_parameter(fmt, graph=True) if fmt else negotiation.best(offered, request.headers.get("accept"))
-    if media is None or (media not in negotiation.RDFLIB_FORMATS and media != negotiation.HTML):
-        raise Problem(406, f"the service description is available as {', '.join(offered)}")
-    if media == negotiation.HTML:
-        return pages.render(request, "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
-    graph = service_description(state.base, state.info, state.store)
-    body = graph.serialize(format=negotiation.RDFLIB_FORMATS[media], encoding="utf-8")
-    return Response(body, media_type=media, headers={"Vary": "Accept"})
+QUERY_EXAMPLE = "SELECT ?name WHERE { ?person a kgo:Person ; rdfs:label ?name } ORDER BY ?name"
+_RESULT_TYPES = {m: {} for m in (*negotiation.SOLUTIONS, *negotiation.GRAPHS, negotiation.HTML)}
+_PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
+_ERRORS = {
+    "400": {"description": "syntax error (with the parser's message and position), SERVICE not allowed, query nested too deep", "content": _PROBLEM},
+    "403": {"description": "SPARQL Update is refused", "content": _PROBLEM},
+    "406": {"description": "no acceptable result format", "content": _PROBLEM},
+    "413": {"description": "query string or body too large", "content": _PROBLEM},
+    "503": {"description": "the query passed the time limit and was stopped", "content": _PROBLEM},
+}
+_GRAPH_PARAMETERS = [
+    {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "graphs whose merge is the default graph (default: the union of all graphs)"},
+    {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "graphs GRAPH may range over (default: all)"},
+    {"name": "format", "in": "query", "schema": {"type": "string", "enum": sorted(negotiation.FORMAT_PARAMETER)},
+     "description": "result format, overriding Accept (for links typed by hand)"},
+]
+OPENAPI = {
+    "get": {
+        "tags": ["SPARQL"],
+        "operationId": "sparql_get",
+        "summary": "SPARQL query by GET, or the service description",
+        "description": "With `query`: runs it (SPARQL 1.1 Protocol). Without: the SPARQL 1.1 Service Description "
+        "(Turtle, JSON-LD, RDF/XML by Accept) or, to a browser, a query page.",
+        "parameters": [
+            {"name": "query", "in": "query", "schema": {"type": "string"}, "example": QUERY_EXAMPLE,
+             "description": "the SPARQL query; without it, the service description"},
+            *_GRAPH_PARAMETERS,
+        ],
+        "responses": {"200": {"description": "the results, or the service description", "content": _RESULT_TYPES}, **_ERRORS},
+    },
+    "post": {
+        "tags": ["SPARQL"],
+        "operationId": "sparql_post",
+        "summary": "SPARQL query by POST",
+        "description": f"`{FORM_TYPE}` with `query` (and `default-graph-uri`, `named-graph-uri`), "
+        f"or `{QUERY_TYPE}` with the query as the body and the graph parameters in the URL. "
+        "Updates are refused with 403.",
+        "parameters": _GRAPH_PARAMETERS,
+        "requestBody": {
+            "required": True,
+            "content": {
+                QUERY_TYPE: {"schema": {"type": "string"}, "example": QUERY_EXAMPLE},
+                FORM_TYPE: {
+                    "schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]},
+                    "example": {"query": QUERY_EXAMPLE},
+                },
+            },
+        },
+        "responses": {
+            "200": {"description": "the results", "content": _RESULT_TYPES},
+            **_ERRORS,
+            "415": {"description": "a body type other than the protocol's two", "content": _PROBLEM},
+        },
+    },
+}

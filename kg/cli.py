@@ -202,12 +202,10 @@ def links(table: Path | None) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default KG_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default KG_PORT, 8000).")
-@click.option("--workers", type=int, default=None, help="HTTP worker processes (default KG_WORKERS, 2).")
+@click.option("--workers", type=int, default=None, help="HTTP worker processes (default KG_WORKERS, 1).")
 @handles_errors
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve SPARQL, Linked Data and search over HTTP; builds the graph first if there is no store."""
-    import logging
-
     import uvicorn
 
     from graph.store import read_info
@@ -227,7 +225,6 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     port = port or settings.port
     workers = workers or settings.workers
     os.environ.update({"KG_HOST": host, "KG_PORT": str(port), "KG_WORKERS": str(workers)})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo(f"serving {settings.data_dir} at http://{host}:{port}/ (public base {settings.base_iri})", err=True)
     uvicorn.run(
         "api.app:create_app",
@@ -237,6 +234,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         workers=workers,
         access_log=False,  # our own middleware logs one line per request
         proxy_headers=False,
+        server_header=False,
         log_level="warning",
         timeout_graceful_shutdown=5,
     )

@@ -9,7 +9,7 @@
 | KG_PORT | 8000 | port `kg serve` binds |
 | KG_QUERY_TIMEOUT | 10 | seconds a SPARQL query may run before it is stopped |
 | KG_RESULT_LIMIT | 10000 | rows (or triples) a SPARQL response holds at most |
-| KG_WORKERS | 2 | HTTP worker processes of `kg serve` (each opens the store read-only) |
+| KG_WORKERS | 1 | HTTP worker processes of `kg serve` (each opens the store read-only and has its own query process) |
 | KG_QUERY_THREADS | 4 | queries evaluated at once by the (killable) query process of each HTTP worker |
 | KG_QUERY_MALLOC | auto | allocator of the query processes: `auto` (jemalloc when the system has it, e.g. Debian's libjemalloc2), `system`, or a path to a malloc library |
 | KG_MAX_REQUEST_BYTES | 1000000 | largest request body or query string; larger gets 413 |
@@ -47,7 +47,7 @@ class Settings:
     port: int = 8000
     query_timeout: float = 10.0
     result_limit: int = 10_000
-    workers: int = 2
+    workers: int = 1
     query_threads: int = 4
     query_malloc: str = "auto"
     max_request_bytes: int = 1_000_000
