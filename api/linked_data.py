@@ -51,16 +51,20 @@ def _choose(request: Request, offered: list[str]) -> str:
     return media
 
 
-def _cached(request: Request, state: ServiceState, key: str, media: str, make) -> Response:
-    """Answer 304 when the client has this version, else build the body with `make()`."""
+async def _document(request: Request, state: ServiceState, key: str, media: str, make) -> Response | None:
+    """The document `key` as `media`, built once by `make()` (in a thread; None when there is no
+    such document) and then served from the document cache; 304 when the client has it."""
+    body = state.documents.get((key, media))
+    if body is None:
+        built = await asyncio.to_thread(make)
+        if built is None:
+            return None
+        body = built.body if isinstance(built, Response) else built
+        state.documents.put((key, media), body)
     etag = '"' + hashlib.sha256(f"{state.info.version}|{key}|{media}".encode()).hexdigest()[:24] + '"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    body = make()
-    if isinstance(body, Response):
-        body.headers.update(headers)
-        return body
     content_type = media if media.startswith("application/") else f"{media}; charset=utf-8"
     return Response(body, media_type=content_type, headers=headers)
 
@@ -84,13 +88,16 @@ async def entity(request: Request, path: str = FastApiPath(..., examples=["perso
     state = _state(request)
     iri = f"{state.base}/id/{path}"
     media = _choose(request, [negotiation.HTML, *DOCUMENT_TYPES])  # on a tie (*/*) the last, JSON-LD, wins
-    document = await asyncio.to_thread(describe, state.store, iri, state.profiles, state.context_url)
-    if document is None:
+    response = await _document(request, state, iri, media, lambda: _entity_body(request, state, iri, media))
+    if response is None:
         raise Problem(404, f"no entity {iri} in this graph")
-    return _cached(request, state, iri, media, lambda: _entity_body(request, state, document, media))
+    return response
 
 
-def _entity_body(request: Request, state: ServiceState, document: EntityDocument, media: str):
+def _entity_body(request: Request, state: ServiceState, iri: str, media: str):
+    document = describe(state.store, iri, state.profiles, state.context_url)
+    if document is None:
+        return None
     if media == "application/ld+json":
         return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
     if media == negotiation.HTML:
@@ -108,11 +115,11 @@ def _markup(state: ServiceState, document: EntityDocument) -> str | None:
 @router.get("/context.jsonld", summary="The JSON-LD context of entity documents", tags=["Linked Data"])
 async def jsonld_context(request: Request):
     state = _state(request)
-    return _cached(request, state, "context", "application/ld+json",
-                   lambda: json.dumps(context(state.base), indent=1).encode())
+    return await _document(request, state, "context", "application/ld+json",
+                           lambda: json.dumps(context(state.base), indent=1).encode())
 
 
-def _vocabulary_document(request: Request, graph: Graph, key: str, title: str):
+async def _vocabulary_document(request: Request, graph: Graph, key: str, title: str):
     state = _state(request)
     media = _choose(request, [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"])
 
@@ -121,7 +128,7 @@ def _vocabulary_document(request: Request, graph: Graph, key: str, title: str):
             return pages.render(request, "vocabulary.html", title=title, terms=_terms(graph, state), iri=f"{state.base}/{key}")
         return graph.serialize(format=negotiation.RDFLIB_FORMATS[media], encoding="utf-8")
 
-    return _cached(request, state, key, media, make)
+    return await _document(request, state, key, media, make)
 
 
 def _terms(graph: Graph, state: ServiceState) -> list[dict]:
@@ -142,12 +149,12 @@ def _terms(graph: Graph, state: ServiceState) -> list[dict]:
 
 @router.get("/ontology", summary="The ontology (Turtle, JSON-LD, RDF/XML or HTML)")
 async def ontology(request: Request):
-    return _vocabulary_document(request, _state(request).ontology, "ontology", "Ontology")
+    return await _vocabulary_document(request, _state(request).ontology, "ontology", "Ontology")
 
 
 @router.get("/shapes", summary="The SHACL shapes (Turtle, JSON-LD, RDF/XML or HTML)")
 async def shapes(request: Request):
-    return _vocabulary_document(request, _state(request).shapes, "shapes", "SHACL shapes")
+    return await _vocabulary_document(request, _state(request).shapes, "shapes", "SHACL shapes")
 
 
 @router.get("/.well-known/void", summary="VoID description of the dataset")
@@ -155,10 +162,10 @@ async def void(request: Request):
     state = _state(request)
     media = _choose(request, [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"])
     if media == negotiation.HTML:  # a browser: the Turtle, readable
-        return _cached(request, state, "void", media, lambda: pages.render(
+        return await _document(request, state, "void", media, lambda: pages.render(
             request, "turtle.html", title="VoID description of the dataset", turtle=state.void.serialize(format="turtle")))
     fmt = negotiation.RDFLIB_FORMATS[media]
-    return _cached(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
+    return await _document(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
 
 
 DUMPS = {"graph.nq.gz": ox.RdfFormat.N_QUADS, "graph.trig.gz": ox.RdfFormat.TRIG}

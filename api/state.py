@@ -8,6 +8,7 @@ from functools import cached_property
 import pyoxigraph as ox
 from rdflib import Graph
 
+from api.cache import DocumentCache
 from api.workers import QueryPool, malloc_library
 from graph.entity import Profiles
 from graph.namespaces import Namespaces
@@ -36,6 +37,7 @@ class ServiceState:
     store: ox.Store
     info: StoreInfo
     pool: QueryPool
+    documents: DocumentCache
 
     @property
     def base(self) -> str:
@@ -96,4 +98,5 @@ async def open_state(settings: Settings) -> ServiceState:
         settings.data_dir, settings.query_threads, settings.query_timeout, default_prefixes(info), malloc_library(settings.query_malloc)
     )
     await pool.start()
-    return ServiceState(settings, store, info, pool)  # search index and document profiles: built on first use
+    documents = DocumentCache(settings.document_cache_mb * 1024 * 1024)
+    return ServiceState(settings, store, info, pool, documents)  # search index and document profiles: built on first use

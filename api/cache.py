@@ -1,0 +1,39 @@
+"""The rendered documents the service has built, kept in memory up to a size.
+
+The store is read-only for the life of the process, so a document (an entity page, the
+ontology, VoID...) built once is right until the service stops: a reverse proxy would keep it
+too. Least recently used documents go first when the cap is reached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+
+
+class DocumentCache:
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+
+    def get(self, key: Hashable) -> bytes | None:
+        body = self._bodies.get(key)
+        if body is not None:
+            self._bodies.move_to_end(key)
+        return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
+        previous = self._bodies.pop(key, None)
+        if previous is not None:
+            self.size -= len(previous)
+        self._bodies[key] = body
+        self.size += len(body)
+        while self.size > self.max_bytes:
+            _, evicted = self._bodies.popitem(last=False)
+            self.size -= len(evicted)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
