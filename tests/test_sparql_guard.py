@@ -9,7 +9,7 @@ import pytest
 from pyparsing import ParseException, ParseResults
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
-from graph.sparql_guard import analyse
+from graph.sparql_guard import analyse, lex
 
 PIECES = [
     "?s ?p ?o .", "FILTER(?o != 'SERVICE')", 'BIND("SERVICE <http://x/>" AS ?b)', "# SERVICE <http://c/>\n",
@@ -61,3 +61,30 @@ def test_updates_are_recognised(update):
 def test_from_graphs_are_listed():
     analysis = analyse("PREFIX g: <http://g/> SELECT * FROM g:one FROM NAMED <http://g/two> WHERE { ?s ?p ?o }")
     assert analysis.from_graphs == ["http://g/one"] and analysis.from_named_graphs == ["http://g/two"]
+
+
+SHORTCUT_PIECES = [
+    "?s ?p ?o .", "FILTER(?o != 'x')", "OPTIONAL { ?s <http://ex.org/p> ?q }", "{ ?s ?p ?o } UNION { ?s ?q ?o }",
+    "VALUES ?v { 'a' \"b\" }", "GRAPH ?g { ?s ?p ?o }", "MINUS { ?s ?p 'x' }", "FILTER(?o < 3 && (?o > 1))",
+    "# a comment (with a bracket\n", "BIND(\"}\" AS ?b)", "?s ex:p [ ex:q ?r ] .",
+]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_shortcut_for_plain_queries_agrees_with_the_lexer(seed):
+    rng = random.Random(seed)
+    body = " ".join(rng.choice(SHORTCUT_PIECES) for _ in range(rng.randint(1, 6)))
+    prologue = rng.choice(["", "PREFIX ex: <http://ex.org/>\n", "# q\nprefix ex:<http://ex.org/> BASE <http://b/>\n"])
+    form = rng.choice(["SELECT * WHERE", "select ?s", "ASK", "CONSTRUCT WHERE", "DESCRIBE ?s WHERE"])
+    query = f"{prologue}{form} {{ {body} }}"
+    fast, full = analyse(query), lex(query)
+    assert (fast.form, fast.is_update, fast.service_endpoints) == (full.form, full.is_update, full.service_endpoints)
+    assert fast.max_depth >= full.max_depth  # a bound when the shortcut was taken
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", "ASK { ?s ?p ?o } # insert here",
+    "SELECT * FROM <http://g/> WHERE { ?s ?p ?o }", "ASK " + "{" * 201 + "}" * 201,
+])
+def test_queries_that_may_name_a_keyword_or_nest_deep_take_the_lexer(query):
+    assert analyse(query) == lex(query)

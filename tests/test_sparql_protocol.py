@@ -184,6 +184,30 @@ def test_protocol_misuse_is_400_or_405(http):
     problem(http.put("/sparql", content=SELECT_KNOX), 405)
 
 
+def test_head_cors_and_percent_decoding_on_the_endpoint(http):
+    get = http.get("/sparql", params={"query": SELECT_KNOX})
+    head = http.head("/sparql", params={"query": SELECT_KNOX})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"] == "application/sparql-results+json"
+    assert head.headers["vary"] == "Accept"
+    assert "access-control-allow-origin" not in get.headers
+    cross = http.get("/sparql", params={"query": SELECT_KNOX}, headers={"Origin": "https://example.org"})
+    assert cross.headers["access-control-allow-origin"] == "*"
+    assert "KG-Results-Truncated" in cross.headers["access-control-expose-headers"]
+    # '+' is a space, %-escapes are UTF-8; an escape that is not UTF-8 is the client's error
+    plus = http.get("/sparql?query=ASK+%7B+%3Fs+%3Fp+%22%C3%A9%22+%7D")
+    assert plus.status_code == 200 and plus.json()["boolean"] is False
+    problem(http.get("/sparql?query=ASK%7B%22%FF%22%7D"), 400)
+    problem(http.post("/sparql", content=b"query=ASK%7B%22%FF%22%7D", headers={"Content-Type": "application/x-www-form-urlencoded"}), 400)
+
+
+def test_the_endpoint_is_described_in_openapi(http):
+    sparql = http.get("/openapi.json").json()["paths"]["/sparql"]
+    assert {p["name"] for p in sparql["get"]["parameters"]} == {"query", "default-graph-uri", "named-graph-uri", "format"}
+    assert set(sparql["post"]["requestBody"]["content"]) == {"application/sparql-query", "application/x-www-form-urlencoded"}
+    assert {"400", "403", "406", "413", "503"} <= set(sparql["get"]["responses"])
+
+
 @pytest.mark.parametrize("send", [
     lambda h: h.get("/sparql", params={"update": "CLEAR ALL"}),
     lambda h: h.post("/sparql", data={"update": "DROP ALL"}),
