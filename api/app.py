@@ -3,6 +3,7 @@ endpoint, everything else through FastAPI (routers, error handling, CORS)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -15,9 +16,10 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import linked_data, pages, reconcile, sameas, search
+from api.logs import flush_periodically, log_to_stderr
+from api.problems import Problem, problem_response
 from api.sparql import OPENAPI as SPARQL_OPENAPI
 from api.sparql import SparqlEndpoint
-from api.problems import Problem, problem_response
 from api.state import open_state
 from kg.settings import Settings
 
@@ -32,30 +34,6 @@ A read-only knowledge graph of public administration and civil-service reform in
 
 Errors are RFC 9457 problem documents (`application/problem+json`).
 """
-
-
-class _LogFormatter(logging.Formatter):
-    """basicConfig's format, with the timestamp formatted once per second: the service logs a
-    line per request."""
-
-    _second: int | None = None
-    _stamp = ""
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        second = int(record.created)
-        if second != self._second:
-            self._second, self._stamp = second, time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
-        return f"{self._stamp},{int(record.msecs):03d}"
-
-
-def log_to_stderr() -> None:
-    """INFO and above to standard error, in every HTTP worker (workers are spawned, not forked)."""
-    # what the records would carry and the service never prints (the logging HOWTO's "Optimization")
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    logging._srcfile = None  # no caller lookup per record
-    handler = logging.StreamHandler()
-    handler.setFormatter(_LogFormatter("%(asctime)s %(name)s %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 class Front:
@@ -97,15 +75,18 @@ class Front:
 
 def create_app(settings: Settings | None = None) -> Front:
     settings = settings or Settings.from_env()
-    log_to_stderr()
+    log_handler = log_to_stderr()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.kg = await open_state(settings)
+        flusher = asyncio.create_task(flush_periodically(log_handler))
         try:
             yield
         finally:
             await app.state.kg.pool.close()
+            flusher.cancel()
+            log_handler.flush()
 
     app = FastAPI(
         title="Public administration knowledge graph",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import csv
 import io
+import re
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -366,5 +367,8 @@ def test_weird_accept_headers_do_not_break_negotiation(http):
 
 
 def test_every_request_is_logged_with_status_and_duration(http, service):
-    http.get("/health")
-    assert " GET /health 200 " in service.log.read_text()
+    http.get("/health?logged=1")
+    deadline = time.monotonic() + 2  # lines are written in batches, within 0.2 s
+    while " GET /health 200 " not in service.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert re.search(r" kg\.access GET /health 200 \d+\.\dms", service.log.read_text())
