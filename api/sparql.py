@@ -10,8 +10,10 @@ OpenAPI description, which FastAPI cannot derive from a plain ASGI app, is `OPEN
 
 from __future__ import annotations
 
+import binascii
 import json
 import logging
+import re
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
@@ -187,16 +189,29 @@ def _with_cors(send):
     return send_with_cors
 
 
+_NOT_QUOTED_PRINTABLE = re.compile(rb"%(?![0-9A-Fa-f]{2})|[\r\n]")
+
+
+def percent_decoded(data: bytes) -> bytes:
+    """urllib's unquote_to_bytes, in C for the usual case: when every `%` starts an escape and
+    there is no line break, percent-encoding is quoted-printable with `%` for `=`, which binascii
+    decodes (a query is mostly escapes, and this runs on every request)."""
+    if b"%" not in data:
+        return data
+    if _NOT_QUOTED_PRINTABLE.search(data):
+        return unquote_to_bytes(data)
+    return binascii.a2b_qp(data.replace(b"=", b"=3D").replace(b"%", b"="))
+
+
 def _parameters(data: bytes, what: str) -> dict[str, list[str]]:
-    """application/x-www-form-urlencoded, as parse_qs(keep_blank_values=True) reads it, in bytes
-    until the end (a third faster: it runs on every query)."""
+    """application/x-www-form-urlencoded, as parse_qs(keep_blank_values=True) reads it."""
     params: dict[str, list[str]] = {}
     try:
         for part in data.split(b"&"):
             if part:
                 name, _, value = part.partition(b"=")
-                name = unquote_to_bytes(name.replace(b"+", b" ")).decode()
-                params.setdefault(name, []).append(unquote_to_bytes(value.replace(b"+", b" ")).decode())
+                name = percent_decoded(name.replace(b"+", b" ")).decode()
+                params.setdefault(name, []).append(percent_decoded(value.replace(b"+", b" ")).decode())
     except UnicodeDecodeError as exc:
         raise Problem(400, f"{what} is not valid UTF-8 once percent-decoded (byte {exc.start})") from None
     return params
