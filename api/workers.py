@@ -24,6 +24,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,19 +79,22 @@ class _Channel(asyncio.Protocol):
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.process: "_Process | None" = None
-        self.in_flight = 0
+        self.busy = False
 
     def connection_made(self, transport) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        pending = self.process.pending if self.process else {}
+        process = self.process
         for job_id, *reply in split_frames(self.buffer):
-            self.in_flight -= 1
-            waiting = pending.pop(job_id, None)
-            if waiting is not None and not waiting.future.done():
-                waiting.future.set_result(reply)
+            self.busy = False
+            if process is None:
+                continue
+            pending = process.pending.pop(job_id, None)
+            if pending is not None and not pending.future.done():
+                pending.future.set_result(reply)
+            process.next_job(self)
 
     def connection_lost(self, exc) -> None:
         if self.process is not None:
@@ -99,18 +103,46 @@ class _Channel(asyncio.Protocol):
 
 @dataclass
 class _Process:
+    """A query process: each of its threads has one job at a time; the others wait here, in
+    order, for the first thread free (so a short query never waits behind a long one while a
+    thread is idle)."""
+
     popen: subprocess.Popen
     channels: list[_Channel]
-    pending: dict[int, _Pending] = field(default_factory=dict)
+    pending: dict[int, _Pending] = field(default_factory=dict)  # sent or waiting
+    waiting: deque[int] = field(default_factory=deque)
 
-    def send(self, job_id: int, job: QueryJob) -> None:
-        """To the thread with the fewest jobs in flight (each evaluates its jobs one at a time)."""
-        channel = min(self.channels, key=lambda c: c.in_flight)
+    def submit(self, job_id: int, pending: _Pending) -> None:
+        self.pending[job_id] = pending
+        channel = next((c for c in self.channels if not c.busy), None)
+        if channel is None:
+            self.waiting.append(job_id)
+        else:
+            self._send(channel, job_id, pending)
+
+    def next_job(self, channel: _Channel) -> None:
+        while self.waiting:
+            job_id = self.waiting.popleft()
+            pending = self.pending.get(job_id)
+            if pending is not None and not pending.future.done():
+                self._send(channel, job_id, pending)
+                return
+
+    def withdraw(self, job_id: int) -> bool:
+        """Take back a job no thread has started; False when one has."""
+        if job_id in self.waiting:
+            self.waiting.remove(job_id)
+            self.pending.pop(job_id, None)
+            return True
+        return False
+
+    @staticmethod
+    def _send(channel: _Channel, job_id: int, pending: _Pending) -> None:
         transport = channel.transport
         if transport is None or transport.is_closing():
             raise BrokenPipeError("the query process is gone")
-        transport.write(frame((job_id, *job)))
-        channel.in_flight += 1
+        transport.write(frame((job_id, *pending.job)))
+        channel.busy = True
 
     def disconnect(self) -> None:
         for channel in self.channels:
@@ -202,8 +234,7 @@ class QueryPool:
             proc = self._current or await self._process()
             if pending.future.done():  # it ran out of time while a new process was starting
                 return
-            proc.pending[job_id] = pending
-            proc.send(job_id, pending.job)
+            proc.submit(job_id, pending)
         except OSError as exc:
             if not pending.future.done():
                 pending.future.set_exception(QueryCrashed(f"the query process could not be reached: {exc}"))
@@ -240,7 +271,8 @@ class QueryPool:
             pending.future.set_exception(QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s and was stopped"))
 
     def _stop(self, job_id: int) -> None:
-        """Kill the process evaluating `job_id` (the only way to stop it); the others move on."""
+        """Kill the process evaluating `job_id` (the only way to stop it); the others move on.
+        A job still waiting for a thread is only taken back."""
         proc = self._current
-        if proc is not None and job_id in proc.pending:
+        if proc is not None and job_id in proc.pending and not proc.withdraw(job_id):
             self._retire(proc, crashed=False, culprit=job_id)
