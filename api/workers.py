@@ -5,8 +5,10 @@ is to stop the process evaluating it. Each HTTP worker has one query process
 (api/query_process.py), which holds the store open read-only and evaluates several queries at
 once in threads (pyoxigraph releases the GIL, and one process shares one set of store caches,
 which measured 1.3x the throughput of two single-threaded processes on the benchmark's
-aggregate query). They talk over a socket pair in length-prefixed frames, read by an asyncio
-protocol: no thread and no pickle of the pool itself on the request path.
+aggregate query). Each thread has a socket pair of its own and one job at a time; further jobs
+wait here for the first thread free, so a short query is never queued behind a long one while
+another thread is idle. Jobs and answers are length-prefixed frames, read by an asyncio
+protocol.
 
 When a query passes its time limit the process is killed, which stops every query in it: the
 others are sent again to a new process (queries are read-only, so running one twice is

@@ -10,7 +10,7 @@
 | KG_QUERY_TIMEOUT | 10 | seconds a SPARQL query may run before it is stopped |
 | KG_RESULT_LIMIT | 10000 | rows (or triples) a SPARQL response holds at most |
 | KG_WORKERS | 1 | HTTP worker processes of `kg serve` (each opens the store read-only and has its own query process) |
-| KG_QUERY_THREADS | 4 | queries evaluated at once by the (killable) query process of each HTTP worker, one socket each; more threads than cores: fewer short queries wait behind a long one |
+| KG_QUERY_THREADS | 4 | queries the (killable) query process of each HTTP worker evaluates at once; more wait for a free thread |
 | KG_QUERY_MALLOC | auto | allocator of the query processes: `auto` (jemalloc when the system has it, e.g. Debian's libjemalloc2), `system`, or a path to a malloc library |
 | KG_DOCUMENT_CACHE_MB | 64 | memory for documents already built (entity pages in each format, ontology, VoID...), per HTTP worker; 0 builds every request anew |
 | KG_MAX_REQUEST_BYTES | 1000000 | largest request body or query string; larger gets 413 |
