@@ -5,10 +5,11 @@ is to stop the process evaluating it. Each HTTP worker has one query process
 (api/query_process.py), which holds the store open read-only and evaluates several queries at
 once in threads (pyoxigraph releases the GIL, and one process shares one set of store caches,
 which measured 1.3x the throughput of two single-threaded processes on the benchmark's
-aggregate query). Each thread has a socket pair of its own and one job at a time; further jobs
-wait here for the first thread free, so a short query is never queued behind a long one while
-another thread is idle. Jobs and answers are length-prefixed frames, read by an asyncio
-protocol.
+aggregate query). Each thread has a socket pair of its own and evaluates its jobs one at a
+time; a job is sent to an idle thread, or queued behind a job younger than 2 ms (cheap queries
+then follow each other without a round trip), or else waits here for the first thread free, so
+a short query is never stuck behind a long one. Jobs and answers are length-prefixed frames,
+read by an asyncio protocol.
 
 When a query passes its time limit the process is killed, which stops every query in it: the
 others are sent again to a new process (queries are read-only, so running one twice is
@@ -26,6 +27,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +75,9 @@ class _Pending:
     crashes: int = 0
 
 
+PIPELINE_WINDOW = 0.002  # seconds: a job this young on a thread may have one more queued behind it
+
+
 class _Channel(asyncio.Protocol):
     """The HTTP worker's end of one socket to a query process: one of its threads."""
 
@@ -81,7 +86,8 @@ class _Channel(asyncio.Protocol):
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.process: "_Process | None" = None
-        self.busy = False
+        self.jobs: deque[int] = deque()  # sent and not answered, the first one evaluating
+        self.since = 0.0  # when the first one started
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -90,24 +96,32 @@ class _Channel(asyncio.Protocol):
         self.buffer += data
         process = self.process
         for job_id, *reply in split_frames(self.buffer):
-            self.busy = False
+            if self.jobs:
+                self.jobs.popleft()
+            self.since = time.monotonic()
             if process is None:
                 continue
             pending = process.pending.pop(job_id, None)
             if pending is not None and not pending.future.done():
                 pending.future.set_result(reply)
-            process.next_job(self)
+            process.refill(self)
 
     def connection_lost(self, exc) -> None:
         if self.process is not None:
             self.pool._retire(self.process, crashed=True)
 
+    def takes_one_more(self, now: float) -> bool:
+        """Idle, or evaluating a job so young that it is likely cheap: then the next one is sent
+        at once and waits in the socket (no round trip between two cheap queries); behind an
+        older job it waits in the HTTP worker for the first thread free instead."""
+        return not self.jobs or (len(self.jobs) == 1 and now - self.since < PIPELINE_WINDOW)
+
 
 @dataclass
 class _Process:
-    """A query process: each of its threads has one job at a time; the others wait here, in
-    order, for the first thread free (so a short query never waits behind a long one while a
-    thread is idle)."""
+    """A query process. Each thread evaluates one job at a time; a job goes to an idle thread,
+    else behind a young job, else waits here, in order, for the first thread free: a short query
+    is never queued behind a long one."""
 
     popen: subprocess.Popen
     channels: list[_Channel]
@@ -116,22 +130,24 @@ class _Process:
 
     def submit(self, job_id: int, pending: _Pending) -> None:
         self.pending[job_id] = pending
-        channel = next((c for c in self.channels if not c.busy), None)
-        if channel is None:
+        now = time.monotonic()
+        channel = next((c for c in self.channels if not c.jobs), None) or next(
+            (c for c in self.channels if c.takes_one_more(now)), None)
+        if channel is None or self.waiting:
             self.waiting.append(job_id)
         else:
             self._send(channel, job_id, pending)
 
-    def next_job(self, channel: _Channel) -> None:
-        while self.waiting:
+    def refill(self, channel: _Channel) -> None:
+        now = time.monotonic()
+        while self.waiting and channel.takes_one_more(now):
             job_id = self.waiting.popleft()
             pending = self.pending.get(job_id)
             if pending is not None and not pending.future.done():
                 self._send(channel, job_id, pending)
-                return
 
     def withdraw(self, job_id: int) -> bool:
-        """Take back a job no thread has started; False when one has."""
+        """Take back a job no thread has been sent; False when one has."""
         if job_id in self.waiting:
             self.waiting.remove(job_id)
             self.pending.pop(job_id, None)
@@ -144,7 +160,9 @@ class _Process:
         if transport is None or transport.is_closing():
             raise BrokenPipeError("the query process is gone")
         transport.write(frame((job_id, *pending.job)))
-        channel.busy = True
+        if not channel.jobs:
+            channel.since = time.monotonic()
+        channel.jobs.append(job_id)
 
     def disconnect(self) -> None:
         for channel in self.channels:
