@@ -26,55 +26,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import importlib.util
 import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pyoxigraph
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_BENCH = Path(os.environ.get("SHARED_BENCH", ROOT.parent / "shared" / "bench"))
-VENV_BIN = Path(sys.executable).parent
+from common import VENV_BIN, free_port, harness, wait_ready  # bench/common.py (scripts run as bench/NAME.py)
+
 CONSTRUCT = "CONSTRUCT {{ <{e}> ?p ?o . ?s ?q <{e}> . }} WHERE {{ {{ <{e}> ?p ?o . }} UNION {{ ?s ?q <{e}> . }} }}"
 
 
-def harness():
-    path = SHARED_BENCH / "load.py"
-    if not path.is_file():
-        sys.exit(f"no {path}: set SHARED_BENCH to the shared harness")
-    spec = importlib.util.spec_from_file_location("shared_bench_load", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_ready(url: str, process: subprocess.Popen) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            sys.exit(f"{process.args[0]} exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    sys.exit(f"{url} did not answer")
 
 
 def check_document(iri: str):

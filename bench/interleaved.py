@@ -21,55 +21,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_BENCH = Path(os.environ.get("SHARED_BENCH", ROOT.parent / "shared" / "bench"))
+from common import SHARED_BENCH, VENV_BIN, free_port, harness, wait_ready  # bench/common.py (scripts run as bench/NAME.py)
+
 PEERBENCH = Path(os.environ.get("PEERBENCH", "/tmp/peerbench"))
-VENV_BIN = Path(sys.executable).parent
 QUERIES = ("q1_entity", "q2_search", "q3_join", "q4_aggregate", "q5_construct", "q6_ask")
 
 
-def harness():
-    path = SHARED_BENCH / "load.py"
-    if not path.is_file():
-        sys.exit(f"no {path}: set SHARED_BENCH to the shared harness")
-    spec = importlib.util.spec_from_file_location("shared_bench_load", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_ready(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{process.args[0]} exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    sys.exit(f"{url} did not answer within {seconds:g} s")
 
 
 def tree(pid: int) -> list[int]:
