@@ -10,6 +10,7 @@ OpenAPI description, which FastAPI cannot derive from a plain ASGI app, is `OPEN
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import json
 import logging
@@ -71,7 +72,7 @@ class SparqlEndpoint:
             if len(queries) > 1:
                 raise Problem(400, "more than one `query` parameter")
             if not queries:
-                return self._description(scope, receive, state, url, headers)
+                return await self._description(scope, receive, state, url, headers)
             return await self._run(scope, receive, state, headers, queries[0], url, url)
         if method != "POST":
             raise Problem(405, f"method {method} is not allowed on /sparql", headers={"Allow": ALLOWED_METHODS})
@@ -148,7 +149,7 @@ class SparqlEndpoint:
         extra = [(name.lower().encode(), value.encode()) for name, value in truncated.items()]
         return BytesResponse(result.body, content_type.encode(), extra)
 
-    def _description(self, scope, receive, state: ServiceState, url: dict, headers):
+    async def _description(self, scope, receive, state: ServiceState, url: dict, headers):
         offered = list(negotiation.RDFLIB_FORMATS) + [negotiation.HTML]
         fmt = _single(url, "format")
         accept = headers.get(b"accept", b"").decode("latin-1") or None
@@ -157,7 +158,11 @@ class SparqlEndpoint:
             raise Problem(406, f"the service description is available as {', '.join(offered)}")
         if media == negotiation.HTML:
             return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
-        body = service_description(state.base, state.info, state.store).serialize(format=negotiation.RDFLIB_FORMATS[media], encoding="utf-8")
+        body = state.documents.get(("service-description", media))
+        if body is None:  # built once per format, off the event loop, like the other documents
+            fmt = negotiation.RDFLIB_FORMATS[media]
+            body = await asyncio.to_thread(lambda: service_description(state.base, state.info, state.store).serialize(format=fmt, encoding="utf-8"))
+            state.documents.put(("service-description", media), body)
         return BytesResponse(body, media.encode(), [])
 
 
