@@ -18,8 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import linked_data, pages, reconcile, sameas, search
 from api.logs import flush_periodically, log_to_stderr
 from api.problems import Problem, problem_response
+from api.sparql import CORS_EXPOSED_HEADERS, SparqlEndpoint
 from api.sparql import OPENAPI as SPARQL_OPENAPI
-from api.sparql import SparqlEndpoint
 from api.state import open_state
 from kg.settings import Settings
 
@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Front:
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["ETag", "KG-Results-Truncated", "Content-Type"],
+        expose_headers=list(CORS_EXPOSED_HEADERS),
     )
 
     def openapi() -> dict:

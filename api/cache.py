@@ -7,8 +7,9 @@ too. Least recently used documents go first when the cap is reached.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 
 class DocumentCache:
@@ -34,6 +35,16 @@ class DocumentCache:
         while self.size > self.max_bytes:
             _, evicted = self._bodies.popitem(last=False)
             self.size -= len(evicted)
+
+    async def obtain(self, key: Hashable, build: Callable[[], bytes | None]) -> bytes | None:
+        """The document `key`, built by `build()` in a thread the first time (None: there is
+        no such document, and nothing is kept)."""
+        body = self.get(key)
+        if body is None:
+            body = await asyncio.to_thread(build)
+            if body is not None:
+                self.put(key, body)
+        return body
 
     def __len__(self) -> int:
         return len(self._bodies)

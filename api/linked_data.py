@@ -54,13 +54,13 @@ def _choose(request: Request, offered: list[str]) -> str:
 async def _document(request: Request, state: ServiceState, key: str, media: str, make) -> Response | None:
     """The document `key` as `media`, built once by `make()` (in a thread; None when there is no
     such document) and then served from the document cache; 304 when the client has it."""
-    body = state.documents.get((key, media))
+    def build() -> bytes | None:
+        built = make()
+        return built.body if isinstance(built, Response) else built
+
+    body = await state.documents.obtain((key, media), build)
     if body is None:
-        built = await asyncio.to_thread(make)
-        if built is None:
-            return None
-        body = built.body if isinstance(built, Response) else built
-        state.documents.put((key, media), body)
+        return None
     etag = '"' + hashlib.sha256(f"{state.info.version}|{key}|{media}".encode()).hexdigest()[:24] + '"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:

@@ -10,7 +10,6 @@ OpenAPI description, which FastAPI cannot derive from a plain ASGI app, is `OPEN
 
 from __future__ import annotations
 
-import asyncio
 import binascii
 import json
 import logging
@@ -34,9 +33,10 @@ UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOA
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
+CORS_EXPOSED_HEADERS = ("ETag", "KG-Results-Truncated", "Content-Type")  # also FastAPI's CORS middleware's
 CORS_HEADERS = [
     (b"access-control-allow-origin", b"*"),
-    (b"access-control-expose-headers", b"ETag, KG-Results-Truncated, Content-Type"),
+    (b"access-control-expose-headers", ", ".join(CORS_EXPOSED_HEADERS).encode()),
 ]
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 
@@ -158,11 +158,9 @@ class SparqlEndpoint:
             raise Problem(406, f"the service description is available as {', '.join(offered)}")
         if media == negotiation.HTML:
             return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
-        body = state.documents.get(("service-description", media))
-        if body is None:  # built once per format, off the event loop, like the other documents
-            fmt = negotiation.RDFLIB_FORMATS[media]
-            body = await asyncio.to_thread(lambda: service_description(state.base, state.info, state.store).serialize(format=fmt, encoding="utf-8"))
-            state.documents.put(("service-description", media), body)
+        fmt = negotiation.RDFLIB_FORMATS[media]
+        body = await state.documents.obtain(("service-description", media), lambda: service_description(
+            state.base, state.info, state.store).serialize(format=fmt, encoding="utf-8"))
         return BytesResponse(body, media.encode(), [])
 
 

@@ -28,3 +28,17 @@ def test_a_cap_of_zero_keeps_nothing():
     cache = DocumentCache(max_bytes=0)
     cache.put("a", b"1")
     assert cache.get("a") is None
+
+
+def test_obtain_builds_once_and_keeps_no_missing_document():
+    import asyncio
+
+    cache, builds = DocumentCache(max_bytes=100), []
+
+    def build():
+        builds.append(1)
+        return b"doc"
+
+    assert asyncio.run(cache.obtain("a", build)) == b"doc"
+    assert asyncio.run(cache.obtain("a", build)) == b"doc" and len(builds) == 1
+    assert asyncio.run(cache.obtain("none", lambda: None)) is None and len(cache) == 1
