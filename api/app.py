@@ -4,7 +4,6 @@ endpoint, everything else through FastAPI (routers, error handling, CORS)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from contextlib import asynccontextmanager
 
@@ -16,14 +15,12 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import linked_data, pages, reconcile, sameas, search
-from api.logs import flush_periodically, log_to_stderr
+from api.logs import AccessLog, flush_periodically, log_to_stderr
 from api.problems import Problem, problem_response
 from api.sparql import CORS_EXPOSED_HEADERS, SparqlEndpoint
 from api.sparql import OPENAPI as SPARQL_OPENAPI
 from api.state import open_state
 from kg.settings import Settings
-
-log = logging.getLogger("kg.access")
 
 DESCRIPTION = """
 A read-only knowledge graph of public administration and civil-service reform in Kazakhstan.
@@ -44,10 +41,11 @@ class Front:
     rest to FastAPI. `app` is the FastAPI application, for `app.state` and the OpenAPI document.
     """
 
-    def __init__(self, app: FastAPI, sparql, max_query_string: int):
+    def __init__(self, app: FastAPI, sparql, max_query_string: int, access: AccessLog):
         self.app = app
         self.sparql = sparql
         self.max_query_string = max_query_string
+        self.access = access
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -70,7 +68,7 @@ class Front:
             else:
                 await self.app(scope, receive, send_and_record)
         finally:
-            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, (time.perf_counter() - start) * 1000)
+            self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
 
 
 def create_app(settings: Settings | None = None) -> Front:
@@ -153,4 +151,4 @@ def create_app(settings: Settings | None = None) -> Front:
         return app.openapi_schema
 
     app.openapi = openapi
-    return Front(app, SparqlEndpoint(app), max_query_string=settings.max_request_bytes)
+    return Front(app, SparqlEndpoint(app), max_query_string=settings.max_request_bytes, access=AccessLog(log_handler))

@@ -192,7 +192,7 @@ def _with_cors(send):
     return send_with_cors
 
 
-_NOT_QUOTED_PRINTABLE = re.compile(rb"%(?![0-9A-Fa-f]{2})|[\r\n]")
+_BARE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 def percent_decoded(data: bytes) -> bytes:
@@ -201,7 +201,7 @@ def percent_decoded(data: bytes) -> bytes:
     decodes (a query is mostly escapes, and this runs on every request)."""
     if b"%" not in data:
         return data
-    if _NOT_QUOTED_PRINTABLE.search(data):
+    if b"\n" in data or b"\r" in data or _BARE_PERCENT.search(data):  # one pattern with both: twice as slow
         return unquote_to_bytes(data)
     return binascii.a2b_qp(data.replace(b"=", b"=3D").replace(b"%", b"="))
 

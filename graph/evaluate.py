@@ -37,7 +37,7 @@ class WrongResultFormat(KgError):
 
 def evaluate(store: ox.Store, job: QueryJob, prefixes: dict[str, str]) -> QueryOutcome:
     """`prefixes`: those a query may use undeclared (the store's defaults, graph.query.default_prefixes)."""
-    kwargs: dict = {"prefixes": prefixes, "base_iri": job.base_iri}
+    kwargs: dict = {"prefixes": used_prefixes(job.query, prefixes), "base_iri": job.base_iri}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs is not None:
@@ -62,6 +62,12 @@ def evaluate(store: ox.Store, job: QueryJob, prefixes: dict[str, str]) -> QueryO
         return QueryOutcome("graph", serialize_triples(result, job.fmt, job.limit, prefixes))
     except (OSError, ValueError) as exc:  # evaluation is lazy: errors surface while iterating
         raise KgError(f"the query could not be evaluated: {exc}") from exc
+
+
+def used_prefixes(query: str, prefixes: dict[str, str]) -> dict[str, str]:
+    """The prefixes whose `name:` occurs in the text: a prefixed name can use no other, and
+    Oxigraph takes ~0.5 us per prefix handed to it (a sixth of a point lookup for all of ours)."""
+    return {name: iri for name, iri in prefixes.items() if name + ":" in query}
 
 
 def _solutions_format(fmt: str) -> str:

@@ -45,3 +45,13 @@ def test_fast_and_row_by_row_writers_cut_alike(store, fmt, limit, expected, trun
     assert len(rows(fast.body, fmt)) == len(rows(slow.body, fmt)) == expected
     if fmt in ("json", "csv", "tsv"):
         assert rows(fast.body, fmt) == rows(slow.body, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_a_result_past_the_byte_cap_is_left_to_the_row_by_row_writer(store, fmt, monkeypatch):
+    import graph.results
+
+    monkeypatch.setattr(graph.results, "SERIALIZED_CAP", 100)
+    assert serialize_solutions_fast(store.query(QUERY), fmt, 3) is None
+    monkeypatch.undo()
+    assert serialize_solutions_fast(store.query(QUERY), fmt, 3) is not None
