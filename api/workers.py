@@ -8,8 +8,12 @@ which measured 1.3x the throughput of two single-threaded processes on the bench
 aggregate query). Each thread has a socket pair of its own and evaluates its jobs one at a
 time; a job is sent to an idle thread, or queued behind a job younger than 2 ms (cheap queries
 then follow each other without a round trip), or else waits here for the first thread free, so
-a short query is never stuck behind a long one. Jobs and answers are length-prefixed frames,
-read by an asyncio protocol.
+a short query is never stuck behind a long one. A query of a shape that lately took well under
+a millisecond (`QueryCosts`) goes first to a thread holding only such queries, a few in a row:
+a stream of cheap queries then keeps one or two threads busy instead of all of them (four
+threads contending for the GIL over sub-millisecond jobs cost ~1.5x the CPU per job, and each
+job sent to an idle thread a wake-up), while a query of any other shape still never waits
+behind more than one. Jobs and answers are length-prefixed frames, read by an asyncio protocol.
 
 When a query passes its time limit the process is killed, which stops every query in it: the
 others are sent again to a new process (queries are read-only, so running one twice is
@@ -36,6 +40,7 @@ from api.query_process import frame, split_frames
 from graph.errors import KgError, QuerySyntaxError
 from graph.evaluate import QueryJob, QueryOutcome, WrongResultFormat
 from graph.results import Serialized
+from graph.sparql_guard import query_shape
 
 JEMALLOC_PATHS = (
     "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
@@ -72,10 +77,33 @@ class QueryCrashed(KgError):
 class _Pending:
     job: QueryJob
     future: asyncio.Future
+    shape: str = ""
+    cheap: bool = False
     crashes: int = 0
 
 
 PIPELINE_WINDOW = 0.002  # seconds: a job this young on a thread may have one more queued behind it
+CHEAP_SECONDS = 0.001  # a query shape that lately took less than this (on average) is cheap...
+CHEAP_DEPTH = 8  # ...and a thread holding only cheap jobs, the first younger than the window, takes this many
+RECENT_WEIGHT = 0.25  # of the latest duration in a shape's moving average
+
+
+class QueryCosts:
+    """How long the queries of each shape (graph.sparql_guard.query_shape) took lately, from
+    sending to answer: a moving average per shape, for the most recent `size` shapes."""
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self.seconds: dict[str, float] = {}
+
+    def cheap(self, shape: str) -> bool:
+        return self.seconds.get(shape, CHEAP_SECONDS) < CHEAP_SECONDS  # an unknown shape is not
+
+    def observe(self, shape: str, seconds: float) -> None:
+        average = self.seconds.pop(shape, None)  # and put back last: the most recent shape
+        self.seconds[shape] = seconds if average is None else average + (seconds - average) * RECENT_WEIGHT
+        if len(self.seconds) > self.size:
+            del self.seconds[next(iter(self.seconds))]
 
 
 class _Channel(asyncio.Protocol):
@@ -87,6 +115,7 @@ class _Channel(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.process: "_Process | None" = None
         self.jobs: deque[int] = deque()  # sent and not answered, the first one evaluating
+        self.costly = 0  # how many of them are not cheap
         self.since = 0.0  # when the first one started
 
     def connection_made(self, transport) -> None:
@@ -96,43 +125,56 @@ class _Channel(asyncio.Protocol):
         self.buffer += data
         process = self.process
         for job_id, *reply in split_frames(self.buffer):
+            now = time.monotonic()
+            started, self.since = self.since, now
             if self.jobs:
                 self.jobs.popleft()
-            self.since = time.monotonic()
             if process is None:
                 continue
             pending = process.pending.pop(job_id, None)
-            if pending is not None and not pending.future.done():
-                pending.future.set_result(reply)
+            if pending is not None:
+                self.costly -= not pending.cheap
+                process.costs.observe(pending.shape, now - started)
+                if not pending.future.done():
+                    pending.future.set_result(reply)
             process.refill(self)
 
     def connection_lost(self, exc) -> None:
         if self.process is not None:
             self.pool._retire(self.process, crashed=True)
 
-    def takes_one_more(self, now: float) -> bool:
+    def takes_one_more(self, now: float, cheap: bool) -> bool:
         """Idle, or evaluating a job so young that it is likely cheap: then the next one is sent
-        at once and waits in the socket (no round trip between two cheap queries); behind an
-        older job it waits in the HTTP worker for the first thread free instead."""
-        return not self.jobs or (len(self.jobs) == 1 and now - self.since < PIPELINE_WINDOW)
+        at once and waits in the socket (no round trip between two cheap queries), behind one
+        job, or behind a few cheap ones if it is cheap too; behind an older job it waits in the
+        HTTP worker for the first thread free instead."""
+        if not self.jobs:
+            return True
+        room = CHEAP_DEPTH if cheap and not self.costly else 2
+        return len(self.jobs) < room and now - self.since < PIPELINE_WINDOW
 
 
 @dataclass
 class _Process:
-    """A query process. Each thread evaluates one job at a time; a job goes to an idle thread,
-    else behind a young job, else waits here, in order, for the first thread free: a short query
-    is never queued behind a long one."""
+    """A query process. Each thread evaluates one job at a time; a cheap job goes to a thread
+    holding only cheap ones if one has room, any job then to an idle thread, else behind a young
+    job, else waits here, in order, for the first thread free: a short query is never queued
+    behind a long one."""
 
     popen: subprocess.Popen
     channels: list[_Channel]
+    costs: QueryCosts = field(default_factory=QueryCosts)  # the pool's, kept across processes
     pending: dict[int, _Pending] = field(default_factory=dict)  # sent or waiting
     waiting: deque[int] = field(default_factory=deque)
 
     def submit(self, job_id: int, pending: _Pending) -> None:
         self.pending[job_id] = pending
-        now = time.monotonic()
-        channel = next((c for c in self.channels if not c.jobs), None) or next(
-            (c for c in self.channels if c.takes_one_more(now)), None)
+        now, cheap, channels = time.monotonic(), pending.cheap, self.channels
+        channel = (
+            (cheap and next((c for c in channels if c.jobs and not c.costly and c.takes_one_more(now, True)), None))
+            or next((c for c in channels if not c.jobs), None)
+            or next((c for c in channels if c.takes_one_more(now, cheap)), None)
+        )
         if channel is None or self.waiting:
             self.waiting.append(job_id)
         else:
@@ -140,11 +182,14 @@ class _Process:
 
     def refill(self, channel: _Channel) -> None:
         now = time.monotonic()
-        while self.waiting and channel.takes_one_more(now):
-            job_id = self.waiting.popleft()
-            pending = self.pending.get(job_id)
-            if pending is not None and not pending.future.done():
-                self._send(channel, job_id, pending)
+        while self.waiting:
+            pending = self.pending.get(self.waiting[0])
+            if pending is None or pending.future.done():
+                self.waiting.popleft()
+                continue
+            if not channel.takes_one_more(now, pending.cheap):
+                return
+            self._send(channel, self.waiting.popleft(), pending)
 
     def withdraw(self, job_id: int) -> bool:
         """Take back a job no thread has been sent; False when one has."""
@@ -163,6 +208,7 @@ class _Process:
         if not channel.jobs:
             channel.since = time.monotonic()
         channel.jobs.append(job_id)
+        channel.costly += not pending.cheap
 
     def disconnect(self) -> None:
         for channel in self.channels:
@@ -192,6 +238,7 @@ class QueryPool:
         if malloc:
             self.env["LD_PRELOAD"] = " ".join(p for p in (os.environ.get("LD_PRELOAD"), malloc) if p)
         self._ids = itertools.count()
+        self.costs = QueryCosts()
         self._current: _Process | None = None
         self._starting: asyncio.Lock | None = None
 
@@ -226,7 +273,7 @@ class QueryPool:
                         child.close()
                 loop = asyncio.get_running_loop()
                 channels = [(await loop.connect_accepted_socket(lambda: _Channel(self), ours))[1] for ours, _ in pairs]
-                proc = _Process(popen, channels)
+                proc = _Process(popen, channels, self.costs)
                 for channel in channels:
                     channel.process = proc
                 self._current = proc
@@ -270,7 +317,8 @@ class QueryPool:
     async def run(self, job: QueryJob) -> QueryOutcome:
         loop = asyncio.get_running_loop()
         job_id = next(self._ids)
-        pending = _Pending(job, loop.create_future())
+        shape = query_shape(job.query)
+        pending = _Pending(job, loop.create_future(), shape, self.costs.cheap(shape))
         await self._send(job_id, pending)
         timer = loop.call_later(self.timeout, self._expire, job_id, pending)
         try:

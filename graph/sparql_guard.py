@@ -45,6 +45,16 @@ _PROLOGUE_THEN_FORM = re.compile(
 )
 
 
+_CONSTANTS = re.compile(r"""<[^<>"{}|^`\\\x00-\x20]*>|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'""")
+
+
+def query_shape(text: str) -> str:
+    """The query with its IRIs and short strings blanked: queries that differ only in those (one
+    entity's lookup and another's) have one shape, and usually a like cost. Numbers stay: a
+    LIMIT is part of the cost."""
+    return _CONSTANTS.sub("_", text)
+
+
 @dataclass
 class Token:
     kind: str

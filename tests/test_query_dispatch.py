@@ -1,5 +1,6 @@
-"""How the HTTP worker hands jobs to the query process's threads: an idle thread first, then
-behind a job younger than the pipelining window, else a wait for the first thread free."""
+"""How the HTTP worker hands jobs to the query process's threads: a cheap job to a thread
+holding only cheap ones (a few in a row), then an idle thread, then behind a job younger than
+the pipelining window, else a wait for the first thread free."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import time
 
 from api.query_process import frame, split_frames
-from api.workers import PIPELINE_WINDOW, _Channel, _Pending, _Process
+from api.workers import CHEAP_DEPTH, CHEAP_SECONDS, PIPELINE_WINDOW, QueryCosts, _Channel, _Pending, _Process
 from graph.evaluate import QueryJob
 
 
@@ -35,8 +36,8 @@ def process(threads: int) -> _Process:
     return proc
 
 
-def pending() -> _Pending:
-    return _Pending(QueryJob("ASK {}", "json", 10), asyncio.get_running_loop().create_future())
+def pending(cheap: bool = False, shape: str = "ASK {}") -> _Pending:
+    return _Pending(QueryJob("ASK {}", "json", 10), asyncio.get_running_loop().create_future(), shape, cheap)
 
 
 def answer(channel: _Channel, job_id: int) -> None:
@@ -85,3 +86,68 @@ def test_a_waiting_job_is_withdrawn_without_touching_the_threads():
         assert proc.withdraw(1) is False  # sent: only killing the process stops it
 
     asyncio.run(scenario())
+
+
+def test_cheap_jobs_share_a_thread_before_an_idle_one_is_woken():
+    async def scenario():
+        proc = process(2)
+        first, second = proc.channels
+        for job_id in range(CHEAP_DEPTH):
+            proc.submit(job_id, pending(cheap=True))
+        assert first.transport.job_ids() == list(range(CHEAP_DEPTH)) and second.transport.job_ids() == []
+        proc.submit(CHEAP_DEPTH, pending(cheap=True))  # that thread is full: the idle one
+        assert second.transport.job_ids() == [CHEAP_DEPTH]
+
+    asyncio.run(scenario())
+
+
+def test_a_job_of_another_shape_never_waits_behind_more_than_one():
+    async def scenario():
+        proc = process(2)
+        first, second = proc.channels
+        for job_id in range(3):
+            proc.submit(job_id, pending(cheap=True))
+        proc.submit(10, pending())
+        assert second.transport.job_ids() == [10]  # not behind the three cheap ones: the idle thread
+        proc.submit(11, pending())
+        assert second.transport.job_ids() == [10, 11]  # behind one young job, as before
+        proc.submit(12, pending())
+        assert list(proc.waiting) == [12]
+
+    asyncio.run(scenario())
+
+
+def test_a_cheap_job_waits_behind_no_more_than_one_job_of_another_shape():
+    async def scenario():
+        proc = process(1)
+        (channel,) = proc.channels
+        proc.submit(1, pending())
+        proc.submit(2, pending(cheap=True))
+        proc.submit(3, pending(cheap=True))
+        assert channel.transport.job_ids() == [1, 2] and list(proc.waiting) == [3]
+
+    asyncio.run(scenario())
+
+
+def test_an_answer_is_timed_for_its_shape():
+    async def scenario():
+        proc = process(1)
+        (channel,) = proc.channels
+        proc.submit(1, pending(shape="lookup"))
+        answer(channel, 1)
+        assert "lookup" in proc.costs.seconds and proc.costs.cheap("lookup")  # answered at once
+        assert channel.costly == 0 and not channel.jobs
+
+    asyncio.run(scenario())
+
+
+def test_query_costs_learn_which_shapes_are_cheap_and_forget_the_oldest():
+    costs = QueryCosts(size=2)
+    assert not costs.cheap("a")  # unknown: not cheap
+    costs.observe("a", CHEAP_SECONDS / 10)
+    assert costs.cheap("a")
+    costs.observe("a", CHEAP_SECONDS * 100)  # one slow run makes it costly at once
+    assert not costs.cheap("a")
+    costs.observe("b", 0.0)
+    costs.observe("c", 0.0)
+    assert list(costs.seconds) == ["b", "c"]

@@ -88,3 +88,11 @@ def test_the_shortcut_for_plain_queries_agrees_with_the_lexer(seed):
 ])
 def test_queries_that_may_name_a_keyword_or_nest_deep_take_the_lexer(query):
     assert analyse(query) == lex(query)
+
+
+def test_queries_that_differ_in_their_iris_and_strings_have_one_shape():
+    from graph.sparql_guard import query_shape
+
+    lookup = "SELECT ?p ?o WHERE { <http://ex.org/%s> ?p ?o ; rdfs:label %s }"
+    assert query_shape(lookup % ("a", '"A"@en')) == query_shape(lookup % ("b/c", "'it\\'s'@en"))
+    assert query_shape("SELECT * { ?s ?p ?o } LIMIT 10") != query_shape("SELECT * { ?s ?p ?o } LIMIT 100000")
