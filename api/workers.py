@@ -8,8 +8,8 @@ which measured 1.3x the throughput of two single-threaded processes on the bench
 aggregate query). Each thread has a socket pair of its own and evaluates its jobs one at a
 time; a job is sent to an idle thread, or queued behind a job younger than 2 ms (cheap queries
 then follow each other without a round trip), or else waits here for the first thread free, so
-a short query is never stuck behind a long one. A query of a shape that lately took well under
-a millisecond (`QueryCosts`) goes first to a thread holding only such queries, a few in a row:
+a short query is never stuck behind a long one. A query of a shape none of whose recent runs
+took 2 ms (`QueryCosts`) goes first to a thread holding only such queries, a few in a row:
 a stream of cheap queries then keeps one or two threads busy instead of all of them (four
 threads contending for the GIL over sub-millisecond jobs cost ~1.5x the CPU per job, and each
 job sent to an idle thread a wake-up), while a query of any other shape still never waits
@@ -82,28 +82,30 @@ class _Pending:
     crashes: int = 0
 
 
-PIPELINE_WINDOW = 0.002  # seconds: a job this young on a thread may have one more queued behind it
-CHEAP_SECONDS = 0.001  # a query shape that lately took less than this (on average) is cheap...
+PIPELINE_WINDOW = 0.002  # seconds: a job this young on a thread may have one more queued behind it;
+# a query shape none of whose recent runs took this long is cheap...
 CHEAP_DEPTH = 8  # ...and a thread holding only cheap jobs, the first younger than the window, takes this many
-RECENT_WEIGHT = 0.25  # of the latest duration in a shape's moving average
+PEAK_DECAY = 0.9  # per run: after a 50 ms run, a shape is cheap again after ~35 quick ones
 
 
 class QueryCosts:
-    """How long the queries of each shape (graph.sparql_guard.query_shape) took lately, from
-    sending to answer: a moving average per shape, for the most recent `size` shapes."""
+    """How long the queries of each shape (graph.sparql_guard.query_shape) took lately, from the
+    start of their evaluation to their answer: a decaying peak per shape (an average would call
+    cheap a search that mostly stops at its LIMIT at once and sometimes scans everything), for
+    the `size` shapes run most recently."""
 
     def __init__(self, size: int = 1024):
         self.size = size
-        self.seconds: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}
 
     def cheap(self, shape: str) -> bool:
-        return self.seconds.get(shape, CHEAP_SECONDS) < CHEAP_SECONDS  # an unknown shape is not
+        return self.peaks.get(shape, PIPELINE_WINDOW) < PIPELINE_WINDOW  # an unknown shape is not
 
     def observe(self, shape: str, seconds: float) -> None:
-        average = self.seconds.pop(shape, None)  # and put back last: the most recent shape
-        self.seconds[shape] = seconds if average is None else average + (seconds - average) * RECENT_WEIGHT
-        if len(self.seconds) > self.size:
-            del self.seconds[next(iter(self.seconds))]
+        peak = self.peaks.pop(shape, 0.0)  # and put back last: the most recent shape
+        self.peaks[shape] = max(seconds, peak * PEAK_DECAY)
+        if len(self.peaks) > self.size:
+            del self.peaks[next(iter(self.peaks))]
 
 
 class _Channel(asyncio.Protocol):

@@ -8,7 +8,7 @@ import asyncio
 import time
 
 from api.query_process import frame, split_frames
-from api.workers import CHEAP_DEPTH, CHEAP_SECONDS, PIPELINE_WINDOW, QueryCosts, _Channel, _Pending, _Process
+from api.workers import CHEAP_DEPTH, PEAK_DECAY, PIPELINE_WINDOW, QueryCosts, _Channel, _Pending, _Process
 from graph.evaluate import QueryJob
 
 
@@ -135,7 +135,7 @@ def test_an_answer_is_timed_for_its_shape():
         (channel,) = proc.channels
         proc.submit(1, pending(shape="lookup"))
         answer(channel, 1)
-        assert "lookup" in proc.costs.seconds and proc.costs.cheap("lookup")  # answered at once
+        assert "lookup" in proc.costs.peaks and proc.costs.cheap("lookup")  # answered at once
         assert channel.costly == 0 and not channel.jobs
 
     asyncio.run(scenario())
@@ -144,10 +144,15 @@ def test_an_answer_is_timed_for_its_shape():
 def test_query_costs_learn_which_shapes_are_cheap_and_forget_the_oldest():
     costs = QueryCosts(size=2)
     assert not costs.cheap("a")  # unknown: not cheap
-    costs.observe("a", CHEAP_SECONDS / 10)
+    costs.observe("a", PIPELINE_WINDOW / 10)
     assert costs.cheap("a")
-    costs.observe("a", CHEAP_SECONDS * 100)  # one slow run makes it costly at once
-    assert not costs.cheap("a")
+    costs.observe("a", PIPELINE_WINDOW * 25)  # one slow run makes it costly at once...
+    quick_runs = 0
+    while not costs.cheap("a"):
+        costs.observe("a", PIPELINE_WINDOW / 10)
+        quick_runs += 1
+    assert quick_runs > 25  # ...for a good many quick ones
+    assert PIPELINE_WINDOW * 25 * PEAK_DECAY ** quick_runs < PIPELINE_WINDOW
     costs.observe("b", 0.0)
     costs.observe("c", 0.0)
-    assert list(costs.seconds) == ["b", "c"]
+    assert list(costs.peaks) == ["b", "c"]
