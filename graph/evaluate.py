@@ -66,7 +66,7 @@ def evaluate(store: ox.Store, job: QueryJob, prefixes: dict[str, str]) -> QueryO
 
 def used_prefixes(query: str, prefixes: dict[str, str]) -> dict[str, str]:
     """The prefixes whose `name:` occurs in the text: a prefixed name can use no other, and
-    Oxigraph takes ~0.5 us per prefix handed to it (a sixth of a point lookup for all of ours)."""
+    Oxigraph takes ~0.5 us per prefix handed to it (all of ours: ~6% of a point lookup)."""
     return {name: iri for name, iri in prefixes.items() if name + ":" in query}
 
 
