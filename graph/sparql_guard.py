@@ -13,13 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# the IRIREF and short-string terminals, in the lexer, the prologue's pattern and query shapes
+_IRI = r"""<[^<>"{}|^`\\\x00-\x20]*>"""
+_STRING = r'"(?:[^"\\\n\r]|\\.)*"' + "|" + r"'(?:[^'\\\n\r]|\\.)*'"
+
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri>""" + _IRI + r""")
   | (?P<long_string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
-  | (?P<string>"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<string>""" + _STRING + r""")
   | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
   | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]|\\.)*)
   | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*)
@@ -39,13 +43,13 @@ FAST_DEPTH = 200  # with at most this many opening brackets in all, no nesting i
 _KEYWORDS = tuple(sorted(k.lower() for k in {"SERVICE", "FROM", *UPDATE_VERBS}))
 # a prologue of PREFIX and BASE declarations (and comments), then the query form
 _PROLOGUE_THEN_FORM = re.compile(
-    r"""(?:\s+|\#[^\n]*|PREFIX\s*(?:[A-Za-z][\w\-.]*)?:\s*<[^<>"{}|^`\\\x00-\x20]*>|BASE\s*<[^<>"{}|^`\\\x00-\x20]*>)*
+    r"""(?:\s+|\#[^\n]*|PREFIX\s*(?:[A-Za-z][\w\-.]*)?:\s*""" + _IRI + r"""|BASE\s*""" + _IRI + r""")*
         (SELECT|CONSTRUCT|ASK|DESCRIBE)(?![\w\-])""",
     re.IGNORECASE | re.VERBOSE,
 )
 
 
-_CONSTANTS = re.compile(r"""<[^<>"{}|^`\\\x00-\x20]*>|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'""")
+_CONSTANTS = re.compile(_IRI + "|" + _STRING)
 
 
 def query_shape(text: str) -> str:
