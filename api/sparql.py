@@ -28,7 +28,8 @@ from graph.evaluate import QueryJob, WrongResultFormat
 from graph.service_description import service_description
 from graph.sparql_guard import analyse
 
-MAX_DEPTH = 200  # the engine crashes (segfault) on queries nested a few thousand deep
+MAX_DEPTH = 200  # the engine crashes (segfault) on queries nested a few thousand deep; at least
+# graph.sparql_guard.FAST_DEPTH, below which the guard reports a bound, not the depth itself
 UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted"
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"

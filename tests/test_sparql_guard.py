@@ -96,3 +96,12 @@ def test_queries_that_differ_in_their_iris_and_strings_have_one_shape():
     lookup = "SELECT ?p ?o WHERE { <http://ex.org/%s> ?p ?o ; rdfs:label %s }"
     assert query_shape(lookup % ("a", '"A"@en')) == query_shape(lookup % ("b/c", "'it\\'s'@en"))
     assert query_shape("SELECT * { ?s ?p ?o } LIMIT 10") != query_shape("SELECT * { ?s ?p ?o } LIMIT 100000")
+
+
+def test_the_shortcuts_bound_never_refuses_a_query_the_depth_limit_allows():
+    from api.sparql import MAX_DEPTH
+    from graph.sparql_guard import FAST_DEPTH
+
+    assert FAST_DEPTH <= MAX_DEPTH  # else a wide, shallow query would be refused as deep
+    wide = "SELECT * WHERE { " + "{ ?s ?p ?o } UNION " * (FAST_DEPTH - 2) + "{ ?s ?p ?o } }"
+    assert wide.count("{") == FAST_DEPTH and analyse(wide).max_depth <= MAX_DEPTH
