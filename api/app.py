@@ -4,6 +4,7 @@ endpoint, everything else through FastAPI (routers, error handling, CORS)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from contextlib import asynccontextmanager
 

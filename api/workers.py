@@ -53,8 +53,8 @@ JEMALLOC_PATHS = (
 def malloc_library(setting: str) -> str | None:
     """The allocator library to preload into query processes, or None for the system's malloc.
 
-    Oxigraph's own server is built with a faster allocator than the Python wheel uses; with
-    jemalloc preloaded the aggregate query of the benchmark runs ~10-20% faster (bench/RESULTS.md).
+    pyoxigraph, like Oxigraph's own server, allocates with the system's malloc; with jemalloc
+    preloaded the aggregate query of the benchmark runs ~10-20% faster (bench/RESULTS.md, run 3).
     """
     if setting == "system":
         return None

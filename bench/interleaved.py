@@ -36,12 +36,6 @@ PEERBENCH = Path(os.environ.get("PEERBENCH", "/tmp/peerbench"))
 QUERIES = ("q1_entity", "q2_search", "q3_join", "q4_aggregate", "q5_construct", "q6_ask")
 
 
-
-
-
-
-
-
 def tree(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
