@@ -13,7 +13,8 @@ router = APIRouter(tags=["Search"])
     "/search",
     summary="Find entities by name",
     description="Case-, accent- and punctuation-insensitive; exact, prefix, word-prefix and substring matches, "
-    "ranked in that order. `type` (repeatable) filters by class, as an IRI or a prefixed name (`kgo:Person`).",
+    "ranked in that order, then (when they leave places free) names spelled differently, such as other "
+    "transliterations (`Nazarbaev`). `type` (repeatable) filters by class, as an IRI or a prefixed name (`kgo:Person`).",
 )
 async def search(
     request: Request,

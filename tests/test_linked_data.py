@@ -218,6 +218,8 @@ def test_search_is_ranked_and_forgiving(http):
     assert ids(q="civil service hub")[0] == "astana-civil-service-hub"
     assert ids(q="united america") == ["united-states"]
     assert ids(q="nazarbayev", type="kgo:University") == ["nazarbayev-university"]
+    assert ids(q="Nazarbaev University")[0] == "nazarbayev-university"  # spellings the articles do not use
+    assert ids(q="behavioural insights")[0] == "behavioural-insights-team"
     assert ids(q="zzzz-nothing") == []
     assert ids(q="") == []
 
