@@ -158,16 +158,18 @@ async def suggest_entity(request: Request, prefix: str = Query(..., examples=["n
     state = _state(request)
     vocabulary = state.reconcile_vocabulary
     types = {vocabulary.expand(type)} if type else None
-    hits = state.search_index.search(prefix, None, 200)
-    if types:
-        reconciler = state.reconciler
-        hits = [h for h in hits if types & reconciler.types_of(h.entity)]
-    result = [
-        {"id": _entity_id(state, h.entity), "name": h.label, "description": state.reconciler.brief(h.entity),
-         "notable": [vocabulary.type_ref(t) for t in h.types]}
-        for h in hits[cursor: cursor + 10]
-    ]
-    return _reply(request, {"result": result})
+
+    def suggestions() -> list[dict]:
+        hits = state.search_index.search(prefix, None, 200)
+        if types:
+            hits = [h for h in hits if types & state.reconciler.types_of(h.entity)]
+        return [
+            {"id": _entity_id(state, h.entity), "name": h.label, "description": state.reconciler.brief(h.entity),
+             "notable": [vocabulary.type_ref(t) for t in h.types]}
+            for h in hits[cursor: cursor + 10]
+        ]
+
+    return _reply(request, {"result": await asyncio.to_thread(suggestions)})
 
 
 def _suggest_terms(terms: list[dict], prefix: str) -> list[dict]:
@@ -193,12 +195,12 @@ async def suggest_property(request: Request, prefix: str = Query(..., examples=[
 async def preview(request: Request, id: str = Query(..., examples=["person/colin-knox"])):
     state = _state(request)
     iri = id if id.startswith(("http://", "https://")) else f"{state.base}/id/{id}"
-    if iri not in state.search_index.types and iri not in state.search_index.labels:
+    index, reconciler = await asyncio.to_thread(lambda: (state.search_index, state.reconciler))
+    if iri not in index.types and iri not in index.labels:
         raise Problem(404, f"no entity {id}")
-    reconciler = state.reconciler
     vocabulary = state.reconcile_vocabulary
-    name = state.search_index.labels.get(iri, id)
-    types = ", ".join(vocabulary.short(t) for t in state.search_index.types.get(iri, ()))
+    name = index.labels.get(iri, id)
+    types = ", ".join(vocabulary.short(t) for t in index.types.get(iri, ()))
     page = (
         '<!doctype html><html><head><meta charset="utf-8"><style>body{font:14px system-ui,sans-serif;margin:8px}'
         "h1{font-size:16px;margin:0 0 4px}p{margin:4px 0}.t{color:#666}</style></head><body>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Query, Request
 
 from api import negotiation, pages
@@ -24,7 +26,7 @@ async def search(
 ):
     state = request.app.state.kg
     types = {state.ns.expand(t) and str(state.ns.expand(t)) or t for t in type}
-    hits = state.search_index.search(q, types or None, limit)
+    hits = await asyncio.to_thread(lambda: state.search_index.search(q, types or None, limit))
     results = [
         {
             "id": hit.entity,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pyoxigraph as ox
@@ -38,6 +39,7 @@ class ServiceState:
     info: StoreInfo
     pool: QueryPool
     documents: DocumentCache
+    _building: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def base(self) -> str:
@@ -55,15 +57,31 @@ class ServiceState:
     def profiles(self) -> Profiles:
         return Profiles(self.store, self.base)
 
-    @cached_property
+    # The search index and the reconciler read every name and type of the store (seconds at 10^6
+    # triples): built on first use, once, by whichever thread asks first; endpoints use them from
+    # a worker thread (asyncio.to_thread), so that the event loop serves other requests meanwhile.
+
+    @property
     def search_index(self) -> SearchIndex:
+        return self._once("_search_index", self._build_search_index)
+
+    @property
+    def reconciler(self) -> Reconciler:
+        return self._once("_reconciler", lambda: Reconciler(self.store, self.search_index, self.ns))
+
+    def _build_search_index(self) -> SearchIndex:
         ns = self.ns
         excluded = SEARCH_EXCLUDED | {str(ns.kgo.Assertion), str(ns.kgo.StatedQuantity), str(ns.kgo.Stance), str(ns.kgo.Qualifier)}
         return SearchIndex.from_store(self.store, self.prefixes, excluded)
 
-    @cached_property
-    def reconciler(self) -> Reconciler:
-        return Reconciler(self.store, self.search_index, self.ns)
+    def _once(self, name: str, build):
+        value = self.__dict__.get(name)
+        if value is None:
+            with self._building:
+                value = self.__dict__.get(name)
+                if value is None:
+                    value = self.__dict__[name] = build()
+        return value
 
     @cached_property
     def reconcile_vocabulary(self) -> ReconcileVocabulary:
