@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -111,35 +111,27 @@ class SearchIndex:
             return []
         best: dict[str, tuple[float, Name]] = {}
         tiers = (
-            (100.0, iter(self._exact.get(needle, ()))),
-            (80.0, (n for n in self._containing("\n" + needle, 1) if n.folded != needle)),
-            (60.0, self._containing(" " + needle, 0)),
-            (40.0, self._containing(needle, 0)),
+            _scored(100.0, self._exact.get(needle, ())),
+            _scored(80.0, (n for n in self._containing("\n" + needle, 1) if n.folded != needle)),
+            _scored(60.0, self._containing(" " + needle, 0)),
+            _scored(40.0, self._containing(needle, 0)),
         )
-        for tier, names in tiers:
-            if self._fill(best, tier, names, type_filter, limit):
+        for candidates in tiers:
+            if self._fill(best, candidates, type_filter, limit):
                 break
         else:
             if len(needle) >= SIMILAR_MIN_LENGTH:
-                similar = []
-                for folded, similarity in self._similar(needle):
-                    starts = fuzz.ratio(needle, folded[: len(needle)]) >= SIMILAR
-                    score = 10.0 + 10 * starts + (similarity - SIMILAR) * 10 / (100 - SIMILAR)
-                    similar += [(score + _bonus(name), name) for name in self._exact[folded]]
-                for score, name in sorted(similar, key=lambda pair: -pair[0]):
-                    if name.entity not in best and self._admits(name, type_filter):
-                        best[name.entity] = (score, name)
+                self._fill(best, self._spelled_like(needle), type_filter, limit)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self.labels.get(kv[0], kv[1][1].text), kv[0]))
         return [
             Hit(entity, self.labels.get(entity, name.text), name.text, round(score, 2), self.types.get(entity, ()))
             for entity, (score, name) in ranked[:limit]
         ]
 
-    def _fill(self, best: dict[str, tuple[float, Name]], tier: float, names: Iterator[Name], type_filter: set[str] | None, limit: int) -> bool:
-        """Add the entities of one tier, best first; True once `limit` are found (and their ties)."""
+    def _fill(self, best: dict[str, tuple[float, Name]], candidates: Iterable[tuple[float, Name]], type_filter: set[str] | None, limit: int) -> bool:
+        """Add the entities of scored names, best first; True once `limit` are found (and their ties)."""
         floor = None
-        for name in names:
-            score = tier + _bonus(name)
+        for score, name in candidates:
             if floor is not None and score < floor:
                 break
             if name.entity in best or not self._admits(name, type_filter):
@@ -163,13 +155,21 @@ class SearchIndex:
     def _admits(self, name: Name, type_filter: set[str] | None) -> bool:
         return not type_filter or bool(type_filter & set(self.types.get(name.entity, ())))
 
-    def _similar(self, needle: str) -> Iterator[tuple[str, float]]:
-        """Folded names at least SIMILAR alike to `needle`: the best-aligned part of a name as long
-        as it or longer, a shorter name whole (else "academy" would be 100% like "academy of ...")."""
+    def _spelled_like(self, needle: str) -> list[tuple[float, Name]]:
+        """The names at least SIMILAR alike to `needle`, scored, best first: the best-aligned part of
+        a name as long as it or longer, a shorter name whole (else "academy" would be 100% like
+        "academy of ...")."""
         cut = bisect.bisect_left(self._lengths, len(needle))
+        scored = []
         for scorer, choices in ((fuzz.ratio, self._distinct_by_length[:cut]), (fuzz.partial_ratio, self._distinct_by_length[cut:])):
             for folded, similarity, _ in process.extract(needle, choices, scorer=scorer, score_cutoff=SIMILAR, limit=None):
-                yield folded, similarity
+                starts = fuzz.ratio(needle, folded[: len(needle)]) >= SIMILAR
+                tier = 10.0 + 10 * starts + (similarity - SIMILAR) * 10 / (100 - SIMILAR)
+                scored += _scored(tier, self._exact[folded])
+        return sorted(scored, key=lambda pair: -pair[0])
+
+def _scored(tier: float, names: Iterable[Name]) -> Iterator[tuple[float, Name]]:
+    return ((tier + _bonus(name), name) for name in names)
 
 
 def _bonus(name: Name) -> float:
