@@ -159,9 +159,9 @@ class SparqlEndpoint:
             raise Problem(406, f"the service description is available as {', '.join(offered)}")
         if media == negotiation.HTML:
             return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
-        fmt = negotiation.RDFLIB_FORMATS[media]
+        rdflib_format = negotiation.RDFLIB_FORMATS[media]
         body = await state.documents.obtain(("service-description", media), lambda: service_description(
-            state.base, state.info, state.store).serialize(format=fmt, encoding="utf-8"))
+            state.base, state.info, state.store).serialize(format=rdflib_format, encoding="utf-8"))
         return BytesResponse(body, media.encode(), [])
 
 
