@@ -1,27 +1,37 @@
 """The ASGI application: the request log and size cap around everything, /sparql straight to its
-endpoint, everything else through FastAPI (routers, error handling, CORS)."""
+endpoint, everything else through FastAPI (routers, error handling, CORS).
+
+`create_app(config, open_engine)` makes it: the configuration is a plain object and the engine
+is made by `open_engine()` when the application starts (in the worker process that serves it),
+so that this layer reads no environment and knows no engine but through graph.engine.Engine.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
 
 from api import linked_data, pages, reconcile, sameas, search
+from api.cache import DocumentCache
+from api.config import SERVICE_VERSION, ServiceConfig
 from api.logs import AccessLog, flush_periodically, log_to_stderr
 from api.problems import Problem, problem_response
-from api.sparql import CORS_EXPOSED_HEADERS, SparqlEndpoint
 from api.sparql import OPENAPI as SPARQL_OPENAPI
-from api.state import open_state
-from kg.settings import Settings
+from api.sparql import SparqlEndpoint
+from api.state import ServiceState, service_state
+from graph.engine import Engine
+from graph.errors import KgError
 
 DESCRIPTION = """
 A read-only knowledge graph of public administration and civil-service reform in Kazakhstan.
@@ -33,18 +43,33 @@ A read-only knowledge graph of public administration and civil-service reform in
 Errors are RFC 9457 problem documents (`application/problem+json`).
 """
 
+# one CORS policy for the FastAPI routes and the /sparql endpoint alike
+CORS = {
+    "allow_origins": ["*"],
+    "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"],
+    "allow_headers": ["*"],
+    "expose_headers": ["ETag", "KG-Results-Truncated", "Content-Type"],
+}
+
+
+async def internal_error(request: Request, exc: Exception):
+    """The last resort, for every route: a problem document, never a traceback to the client."""
+    logging.getLogger("kg").exception("unhandled error on %s", request.url.path)
+    return problem_response(500, f"internal error ({type(exc).__name__}); the request was not completed", str(request.url.path))
+
 
 class Front:
     """The service's ASGI entry point.
 
     One log line per request (method, path, status, duration) and the query-string size cap for
-    every request; then /sparql (but its CORS preflight) to the SPARQL endpoint directly, the
-    rest to FastAPI. `app` is the FastAPI application, for `app.state` and the OpenAPI document.
+    every request; then /sparql to the SPARQL endpoint directly (inside Starlette's own error and
+    CORS middleware: FastAPI's router costs more per request than a cheap query), the rest to
+    FastAPI. `app` is the FastAPI application, for `app.state` and the OpenAPI document.
     """
 
     def __init__(self, app: FastAPI, sparql, max_query_string: int, access: AccessLog):
         self.app = app
-        self.sparql = sparql
+        self.sparql = ServerErrorMiddleware(CORSMiddleware(sparql, **CORS), handler=internal_error)
         self.max_query_string = max_query_string
         self.access = access
 
@@ -64,7 +89,7 @@ class Front:
             if len(scope["query_string"]) > self.max_query_string:
                 response = problem_response(413, f"query string longer than {self.max_query_string} bytes")
                 await response(scope, receive, send_and_record)
-            elif scope["path"] == "/sparql" and scope["method"] != "OPTIONS":
+            elif scope["path"] == "/sparql":
                 await self.sparql(scope, receive, send_and_record)
             else:
                 await self.app(scope, receive, send_and_record)
@@ -72,24 +97,30 @@ class Front:
             self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
 
 
-def create_app(settings: Settings | None = None) -> Front:
-    settings = settings or Settings.from_env()
+def create_app(config: ServiceConfig, open_engine: Callable[[], Engine]) -> Front:
+    """The service over the engine `open_engine()` makes at start-up (and closes at shutdown)."""
     log_handler = log_to_stderr()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.kg = await open_state(settings)
+        engine = await asyncio.to_thread(open_engine)
+        base = engine.info.base_iri
+        if base and base != config.base_iri:
+            await engine.close()
+            raise KgError(f"the store was built for base IRI {base}, not KG_BASE_IRI={config.base_iri}: run `kg build` again")
+        await engine.start()
+        app.state.kg = ServiceState(config, engine, DocumentCache(config.document_cache_mb * 1024 * 1024))
         flusher = asyncio.create_task(flush_periodically(log_handler))
         try:
             yield
         finally:
-            await app.state.kg.pool.close()
+            await engine.close()
             flusher.cancel()
             log_handler.flush()
 
     app = FastAPI(
         title="Public administration knowledge graph",
-        version="0.1.0",
+        version=SERVICE_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
     )
@@ -106,12 +137,12 @@ def create_app(settings: Settings | None = None) -> Front:
             "status": "ready", "graph": "curated", "version": "a093588188e18d00", "triples": 12942}}}}},
     )
     async def health(request: Request):
-        state = request.app.state.kg
-        return {"status": "ready", "graph": state.info.kind, "version": state.info.version, "triples": state.info.triples}
+        info = service_state(request).info
+        return {"status": "ready", "graph": info.origin, "version": info.version, "triples": info.triples}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(request: Request):
-        state = request.app.state.kg
+        state: ServiceState = service_state(request)
         return pages.render(request, "home.html", info=state.info, examples=pages.example_queries())
 
     @app.exception_handler(Problem)
@@ -131,18 +162,8 @@ def create_app(settings: Settings | None = None) -> Front:
         where = ".".join(str(p) for p in first.get("loc", ()))
         return problem_response(400, f"invalid request: {where}: {first.get('msg', 'invalid value')}", str(request.url.path))
 
-    @app.exception_handler(Exception)
-    async def on_bug(request: Request, exc: Exception):
-        logging.getLogger("kg").exception("unhandled error on %s", request.url.path)
-        return problem_response(500, f"internal error ({type(exc).__name__}); the request was not completed", str(request.url.path))
-
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=list(CORS_EXPOSED_HEADERS),
-    )
+    app.add_exception_handler(Exception, internal_error)
+    app.add_middleware(CORSMiddleware, **CORS)
 
     def openapi() -> dict:
         if app.openapi_schema is None:
@@ -152,4 +173,4 @@ def create_app(settings: Settings | None = None) -> Front:
         return app.openapi_schema
 
     app.openapi = openapi
-    return Front(app, SparqlEndpoint(app), max_query_string=settings.max_request_bytes, access=AccessLog(log_handler))
+    return Front(app, SparqlEndpoint(app), max_query_string=config.max_request_bytes, access=AccessLog(log_handler))

@@ -7,48 +7,33 @@ hand) and cacheable: `ETag` from the graph version, `Cache-Control`, `304` on `I
 
 from __future__ import annotations
 
-import asyncio
-import gzip
 import hashlib
 import json
-import os
-from pathlib import Path
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi import Path as FastApiPath
 from fastapi.responses import FileResponse, Response
 from rdflib import Graph
-from rdflib.namespace import RDF, RDFS
 
 from api import negotiation, pages
 from api.problems import Problem
 from api.state import ServiceState
+from api.state import service_state as _state
 from graph.context import context
 from graph.entity import EntityDocument, describe
 from graph.schema_org import schema_org
+from graph.store import DUMP_FORMATS
+from graph.vocabulary import vocabulary_terms
 
 router = APIRouter(tags=["Linked Data"])
 
 DOCUMENT_TYPES = ["application/n-triples", "text/turtle", "application/ld+json"]
+VOCABULARY_TYPES = [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"]
 CACHE_CONTROL = "public, max-age=300"
 
 
-def _state(request: Request) -> ServiceState:
-    return request.app.state.kg
-
-
 def _choose(request: Request, offered: list[str]) -> str:
-    fmt = request.query_params.get("format")
-    if fmt:
-        media = negotiation.from_format_parameter(fmt, graph=True)
-        if media not in offered:
-            raise Problem(406, f"format={fmt} is not available here; available: {', '.join(offered)}")
-        return media
-    media = negotiation.best(offered, request.headers.get("accept"))
-    if media is None:
-        raise Problem(406, f"none of the accepted types is available; available: {', '.join(offered)}")
-    return media
+    return negotiation.choose(offered, request.headers.get("accept"), request.query_params.get("format"))
 
 
 async def _document(request: Request, state: ServiceState, key: str, media: str, make) -> Response | None:
@@ -65,15 +50,7 @@ async def _document(request: Request, state: ServiceState, key: str, media: str,
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    content_type = media if media.startswith("application/") else f"{media}; charset=utf-8"
-    return Response(body, media_type=content_type, headers=headers)
-
-
-def _triples_bytes(triples, media: str, prefixes: dict[str, str]) -> bytes:
-    ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    if media == "text/turtle":
-        return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    return ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES)
+    return Response(body, media_type=negotiation.content_type(media), headers=headers)
 
 
 @router.head("/id/{path:path}", include_in_schema=False)
@@ -95,20 +72,19 @@ async def entity(request: Request, path: str = FastApiPath(..., examples=["perso
 
 
 def _entity_body(request: Request, state: ServiceState, iri: str, media: str):
-    document = describe(state.store, iri, state.profiles, state.context_url)
+    document = describe(state.engine, iri, state.profiles, state.context_url)
     if document is None:
         return None
     if media == "application/ld+json":
         return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
     if media == negotiation.HTML:
         return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, markup=_markup(state, document))
-    return _triples_bytes(document.triples, media, state.prefixes)
+    return document.serialize(negotiation.format_name(media, negotiation.GRAPH), state.prefixes)
 
 
 def _markup(state: ServiceState, document: EntityDocument) -> str | None:
     """schema.org JSON-LD for crawlers, safe inside a <script> element."""
-    expand = lambda curie: state.ns.expand(curie) or curie  # noqa: E731
-    markup = schema_org(document.jsonld, document.iri, lambda c: str(expand(c)))
+    markup = schema_org(document.jsonld, document.iri, state.ns.expand_or_keep)
     return json.dumps(markup, ensure_ascii=False).replace("</", "<\\/") if markup else None
 
 
@@ -121,30 +97,15 @@ async def jsonld_context(request: Request):
 
 async def _vocabulary_document(request: Request, graph: Graph, key: str, title: str):
     state = _state(request)
-    media = _choose(request, [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"])
+    media = _choose(request, VOCABULARY_TYPES)
 
     def make():
         if media == negotiation.HTML:
-            return pages.render(request, "vocabulary.html", title=title, terms=_terms(graph, state), iri=f"{state.base}/{key}")
-        return graph.serialize(format=negotiation.RDFLIB_FORMATS[media], encoding="utf-8")
+            terms = vocabulary_terms(graph, state.ns)
+            return pages.render(request, "vocabulary.html", title=title, terms=terms, iri=f"{state.base}/{key}")
+        return graph.serialize(format=negotiation.rdflib_name(media), encoding="utf-8")
 
     return await _document(request, state, key, media, make)
-
-
-def _terms(graph: Graph, state: ServiceState) -> list[dict]:
-    terms = []
-    for subject in sorted({s for s in graph.subjects(RDF.type, None) if str(s).startswith(state.base)}, key=str):
-        kinds = sorted(state.ns.compact(str(t)) for t in graph.objects(subject, RDF.type))
-        terms.append({
-            "iri": str(subject),
-            "anchor": str(subject).rpartition("#")[2],
-            "label": str(graph.value(subject, RDFS.label) or ""),
-            "comment": str(graph.value(subject, RDFS.comment) or ""),
-            "kinds": kinds,
-            "parents": sorted(state.ns.compact(str(o)) for o in graph.objects(subject, RDFS.subClassOf)),
-            "superproperties": sorted(state.ns.compact(str(o)) for o in graph.objects(subject, RDFS.subPropertyOf)),
-        })
-    return terms
 
 
 @router.get("/ontology", summary="The ontology (Turtle, JSON-LD, RDF/XML or HTML)")
@@ -160,32 +121,18 @@ async def shapes(request: Request):
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 async def void(request: Request):
     state = _state(request)
-    media = _choose(request, [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"])
+    media = _choose(request, VOCABULARY_TYPES)
     if media == negotiation.HTML:  # a browser: the Turtle, readable
         return await _document(request, state, "void", media, lambda: pages.render(
             request, "turtle.html", title="VoID description of the dataset", turtle=state.void.serialize(format="turtle")))
-    fmt = negotiation.RDFLIB_FORMATS[media]
+    fmt = negotiation.rdflib_name(media)
     return await _document(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
-
-
-DUMPS = {"graph.nq.gz": ox.RdfFormat.N_QUADS, "graph.trig.gz": ox.RdfFormat.TRIG}
 
 
 @router.get("/dumps/{name}", summary="The whole dataset, gzipped (graph.nq.gz or graph.trig.gz)")
 async def dump(request: Request, name: str = FastApiPath(..., examples=["graph.nq.gz", "graph.trig.gz"])):
-    state = _state(request)
-    if name not in DUMPS:
-        raise Problem(404, f"no dump {name}; available: {', '.join(DUMPS)}")
-    path = state.settings.data_dir / "dumps" / f"{state.info.version}-{name}"
-    if not path.is_file():
-        await asyncio.to_thread(_write_dump, state.store, DUMPS[name], path, state.prefixes)
+    """The dumps are written with the store, when it is built or loaded: never at request time."""
+    path = _state(request).engine.dump_file(name)
+    if path is None:
+        raise Problem(404, f"no dump {name}; available: {', '.join(DUMP_FORMATS)}")
     return FileResponse(path, media_type="application/gzip", filename=name, headers={"Cache-Control": CACHE_CONTROL})
-
-
-def _write_dump(store: ox.Store, fmt: ox.RdfFormat, path: Path, prefixes: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    data = store.dump(format=fmt, **({"prefixes": prefixes} if fmt == ox.RdfFormat.TRIG else {}))
-    with gzip.open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)

@@ -1,54 +1,23 @@
-"""Content negotiation: the Accept header (q-values, wildcards) or an explicit `format=`."""
+"""Content negotiation, for every route: `format=` when given, else the Accept header (q-values,
+wildcards), over the media types a route offers (graph/formats.py lists them, in order)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import mimeparse
 
-# Offered media types and the internal format each one means. Order matters: on a tie (e.g.
-# Accept: */*) mimeparse picks the LAST offered type, so the preferred default comes last.
-SOLUTIONS = {
-    "text/tab-separated-values": "tsv",
-    "text/csv": "csv",
-    "application/xml": "xml",
-    "application/sparql-results+xml": "xml",
-    "application/json": "json",
-    "application/sparql-results+json": "json",
-}
-GRAPHS = {
-    "application/json": "jsonld",  # what generic JSON clients ask for (SPARQLWrapper's JSON for CONSTRUCT)
-    "application/rdf+xml": "rdfxml",
-    "application/ld+json": "jsonld",
-    "text/plain": "ntriples",
-    "application/n-triples": "ntriples",
-    "text/turtle": "turtle",
-}
+from api.problems import Problem
+from graph.formats import GRAPH, SOLUTIONS, by_media_type, by_parameter, of_form
+
 HTML = "text/html"
 
-# rdflib serialiser names, for the documents the service writes with rdflib (service
-# description, VoID, ontology, shapes)
-RDFLIB_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml", "application/n-triples": "nt"}
-
-# `format=` values a person types by hand, per kind of result.
-FORMAT_PARAMETER = {
-    "json": ("application/sparql-results+json", "application/ld+json"),
-    "srj": ("application/sparql-results+json", None),
-    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
-    "srx": ("application/sparql-results+xml", None),
-    "csv": ("text/csv", None),
-    "tsv": ("text/tab-separated-values", None),
-    "turtle": (None, "text/turtle"),
-    "ttl": (None, "text/turtle"),
-    "nt": (None, "application/n-triples"),
-    "ntriples": (None, "application/n-triples"),
-    "n-triples": (None, "application/n-triples"),
-    "jsonld": (None, "application/ld+json"),
-    "json-ld": (None, "application/ld+json"),
-    "rdfxml": (None, "application/rdf+xml"),
-    "rdf": (None, "application/rdf+xml"),
-    "html": (HTML, HTML),
-}
+# Offered in this order: on a tie (e.g. Accept: */*) mimeparse picks the LAST offered type, so
+# the preferred default comes last.
+SOLUTION_TYPES = tuple(m for f in of_form(SOLUTIONS) for m in f.media_types)
+GRAPH_TYPES = tuple(m for f in of_form(GRAPH) for m in f.media_types)
+FORMAT_NAMES = sorted({n for f in (*of_form(SOLUTIONS), *of_form(GRAPH)) for n in (f.name, *f.names)} | {"html"})
 
 
 def _clean(accept: str | None) -> str:
@@ -65,7 +34,7 @@ def _clean(accept: str | None) -> str:
     return ",".join(good) or "*/*"
 
 
-def best(offered: list[str], accept: str | None) -> str | None:
+def best(offered: Sequence[str], accept: str | None) -> str | None:
     """The offered media type the client prefers, or None if it accepts none of them."""
     return _best(tuple(offered), accept)
 
@@ -75,11 +44,42 @@ def _best(offered: tuple[str, ...], accept: str | None) -> str | None:
     return mimeparse.best_match(list(offered), _clean(accept)) or None
 
 
-def from_format_parameter(value: str, graph: bool) -> str | None:
-    pair = FORMAT_PARAMETER.get(value.strip().lower())
-    if pair is None:
-        # a full media type typed by hand
-        value = value.strip().lower()
-        offered = GRAPHS if graph else SOLUTIONS
-        return value if value in offered or value == HTML else None
-    return pair[1] if graph else pair[0]
+def names_html(accept: str | None) -> bool:
+    """Whether the client names HTML itself (a browser), rather than taking it by a wildcard."""
+    return bool(accept) and HTML in accept
+
+
+def from_format_parameter(value: str, form: str) -> str | None:
+    """The media type a `format=` value typed by hand means for a result of `form`."""
+    if value.strip().lower() in ("html", HTML):
+        return HTML
+    found = by_parameter(value, form)
+    return found.media_type if found is not None else None
+
+
+def choose(offered: Sequence[str], accept: str | None, fmt: str | None, form: str = GRAPH) -> str:
+    """The media type to answer in, or a 406 problem naming what is available."""
+    if fmt:
+        media = from_format_parameter(fmt, form)
+        if media is None or media not in offered:
+            raise Problem(406, f"format={fmt} is not available here; available: {', '.join(offered)}")
+        return media
+    media = best(offered, accept)
+    if media is None:
+        raise Problem(406, f"none of the accepted types is available; available: {', '.join(offered)}")
+    return media
+
+
+def format_name(media: str, form: str) -> str:
+    """The short name (graph/formats.py) of the format an offered media type means."""
+    return by_media_type(media, form).name
+
+
+def rdflib_name(media: str) -> str:
+    """rdflib's serialiser name for a graph media type (the documents rdflib writes)."""
+    return by_media_type(media, GRAPH).rdflib
+
+
+def content_type(media: str) -> str:
+    return media if media.startswith("application/") else f"{media}; charset=utf-8"
+

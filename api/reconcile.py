@@ -12,28 +12,27 @@ import asyncio
 import json
 import re
 from html import escape
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.config import SERVICE_VERSION
+from api.forms import parse_form
 from api.problems import Problem
+from api.state import ServiceState
+from api.state import service_state as _state
+from graph.kinds import RECONCILE_DEFAULT_TYPES
 from graph.reconcile import Query as ReconcileQuery
 from graph.search import fold
 
 router = APIRouter(prefix="/reconcile", tags=["Reconciliation"])
 
-DEFAULT_TYPES = ("Person", "Organization", "Place", "Event", "Policy", "Topic")
 CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,100}$")
 MAX_BATCH = 100
 
 
-def _state(request: Request):
-    return request.app.state.kg
-
-
-def _entity_id(state, iri: str) -> str:
-    prefix = f"{state.base}/id/"
+def _entity_id(state: ServiceState, iri: str) -> str:
+    prefix = str(state.ns.entity(""))
     return iri[len(prefix):] if iri.startswith(prefix) else iri
 
 
@@ -46,7 +45,7 @@ def _reply(request: Request, body: dict):
     return JSONResponse(body)
 
 
-def manifest(state) -> dict:
+def manifest(state: ServiceState) -> dict:
     base = state.base
     return {
         "versions": ["0.2"],
@@ -54,9 +53,9 @@ def manifest(state) -> dict:
         "identifierSpace": f"{base}/id/",
         "schemaSpace": f"{base}/ontology#",
         "documentation": f"{base}/docs#/Reconciliation",
-        "serviceVersion": "0.1.0",
+        "serviceVersion": SERVICE_VERSION,
         "view": {"url": f"{base}/id/{{{{id}}}}"},
-        "defaultTypes": [{"id": t, "name": t} for t in DEFAULT_TYPES],
+        "defaultTypes": [{"id": t, "name": t} for t in RECONCILE_DEFAULT_TYPES],
         "preview": {"url": f"{base}/reconcile/preview?id={{{{id}}}}", "width": 430, "height": 220},
         "suggest": {
             "entity": {"service_url": base, "service_path": "/reconcile/suggest/entity"},
@@ -146,7 +145,7 @@ async def reconcile_post(request: Request):
     if content_type.startswith("application/json"):
         raw = body
     else:
-        form = parse_qs(body)
+        form = parse_form(body.encode(), "the form")
         raw = (form.get("queries") or [None])[0]
         if raw is None:
             raise Problem(400, "missing form field `queries`")
@@ -194,7 +193,7 @@ async def suggest_property(request: Request, prefix: str = Query(..., examples=[
 @router.get("/preview", summary="An HTML preview of an entity, for a reconciliation client's pop-up", response_class=HTMLResponse)
 async def preview(request: Request, id: str = Query(..., examples=["person/colin-knox"])):
     state = _state(request)
-    iri = id if id.startswith(("http://", "https://")) else f"{state.base}/id/{id}"
+    iri = id if id.startswith(("http://", "https://")) else str(state.ns.entity(id))
     index, reconciler = await asyncio.to_thread(lambda: (state.search_index, state.reconciler))
     if iri not in index.types and iri not in index.labels:
         raise Problem(404, f"no entity {id}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
+import asyncio
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from api.problems import Problem
-from graph.links import LINK_PREDICATES, variants
+from api.state import service_state
+from graph.links import linked_entity
 
 router = APIRouter(tags=["Links"])
 
@@ -22,15 +24,7 @@ router = APIRouter(tags=["Links"])
     status_code=303,
 )
 async def sameas(request: Request, uri: str = Query(..., min_length=1, examples=["Q232", "https://www.wikidata.org/wiki/Q2783344"])):
-    state = request.app.state.kg
-    for candidate in variants(uri):
-        try:
-            target = ox.NamedNode(candidate) if candidate.startswith(("http://", "https://")) else None
-        except ValueError:  # not a valid IRI
-            target = None
-        if target is None:
-            continue
-        for predicate in LINK_PREDICATES:
-            for quad in state.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), target, ox.DefaultGraph()):
-                return RedirectResponse(quad.subject.value, status_code=303)
-    raise Problem(404, f"no entity of this graph is linked to {uri}")
+    entity = await asyncio.to_thread(linked_entity, service_state(request).engine, uri)
+    if entity is None:
+        raise Problem(404, f"no entity of this graph is linked to {uri}")
+    return RedirectResponse(entity, status_code=303)

@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter, Query, Request
 
 from api import negotiation, pages
+from api.state import service_state
 
 router = APIRouter(tags=["Search"])
 
@@ -24,8 +25,8 @@ async def search(
     type: list[str] = Query([], description="only entities of these classes, e.g. kgo:Person"),
     limit: int = Query(10, ge=1, le=100),
 ):
-    state = request.app.state.kg
-    types = {state.ns.expand(t) and str(state.ns.expand(t)) or t for t in type}
+    state = service_state(request)
+    types = {state.ns.expand_or_keep(t) for t in type}
     hits = await asyncio.to_thread(lambda: state.search_index.search(q, types or None, limit))
     results = [
         {
@@ -37,6 +38,7 @@ async def search(
         }
         for hit in hits
     ]
-    if negotiation.best(["application/json", negotiation.HTML], request.headers.get("accept")) == negotiation.HTML and "text/html" in request.headers.get("accept", ""):
+    accept = request.headers.get("accept")
+    if negotiation.names_html(accept) and negotiation.best(["application/json", negotiation.HTML], accept) == negotiation.HTML:
         return pages.render(request, "search.html", q=q, results=results)
     return {"query": q, "results": results}

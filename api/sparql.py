@@ -1,44 +1,42 @@
-"""The SPARQL 1.1 Protocol at /sparql: read the request, check it, hand it to a query process,
-return its bytes. No graph logic here: that is graph.sparql_guard, graph.evaluate and the pool.
+"""The SPARQL 1.1 Protocol at /sparql: read the request, let the admission policy check it, hand
+it to the engine, return its bytes. No graph logic here: that is graph.policy and graph.engine.
 
-This endpoint is a plain ASGI application, called by api.app.Front before FastAPI's router and
-middleware stack: it is the service's hot path, and per request those cost more than
-evaluating a cheap query (bench/RESULTS.md). It reads the ASGI scope directly and answers with
-two ASGI messages; the rarer answers (problems, HTML pages) are Starlette responses. Its
-OpenAPI description, which FastAPI cannot derive from a plain ASGI app, is `OPENAPI` below.
+This endpoint is a plain ASGI application, called by api.app.Front (inside Starlette's error and
+CORS middleware) before FastAPI's router: it is the service's hot path, and per request the
+router costs more than evaluating a cheap query (bench/RESULTS.md). It reads the ASGI scope
+directly and answers with two ASGI messages; the rarer answers (problems, HTML pages) are
+Starlette responses. Its OpenAPI description, which FastAPI cannot derive from a plain ASGI app,
+is `OPENAPI` below.
 """
 
 from __future__ import annotations
 
-import binascii
 import json
-import logging
-import re
-from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
 from starlette.requests import Request
 
 from api import negotiation, pages
+from api.forms import parse_form
 from api.problems import Problem, problem_response
 from api.state import ServiceState
-from api.workers import QueryCrashed, QueryTimeout
-from graph.errors import KgError, QuerySyntaxError
-from graph.evaluate import QueryJob, WrongResultFormat
+from graph.engine import QueryJob
+from graph.errors import (
+    KgError,
+    QueryCrashed,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    UpdateRefused,
+    WrongResultFormat,
+)
+from graph.formats import GRAPH, SOLUTIONS
+from graph.policy import UPDATE_REFUSED
 from graph.service_description import service_description
-from graph.sparql_guard import analyse
 
-MAX_DEPTH = 200  # the engine crashes (segfault) on queries nested a few thousand deep; at least
-# graph.sparql_guard.FAST_DEPTH, below which the guard reports a bound, not the depth itself
-UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted"
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
-CORS_EXPOSED_HEADERS = ("ETag", "KG-Results-Truncated", "Content-Type")  # also FastAPI's CORS middleware's
-CORS_HEADERS = [
-    (b"access-control-allow-origin", b"*"),
-    (b"access-control-expose-headers", ", ".join(CORS_EXPOSED_HEADERS).encode()),
-]
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 
 
@@ -51,21 +49,16 @@ class SparqlEndpoint:
     async def __call__(self, scope, receive, send) -> None:
         scope["app"] = self.app  # what Starlette sets, for the templates' Request
         headers = dict(scope["headers"])  # ASGI header names are lower-case bytes
-        if b"origin" in headers:
-            send = _with_cors(send)
         try:
             response = await self._respond(scope, receive, headers)
         except Problem as exc:
             response = problem_response(exc.status, exc.detail, "/sparql", exc.headers)
-        except Exception as exc:  # noqa: BLE001 - a bug: a problem response, never a traceback
-            logging.getLogger("kg").exception("unhandled error on /sparql")
-            response = problem_response(500, f"internal error ({type(exc).__name__}); the request was not completed", "/sparql")
         await response(scope, receive, send)
 
     async def _respond(self, scope, receive, headers: dict[bytes, bytes]):
         state: ServiceState = self.app.state.kg
         method = scope["method"]
-        url = _parameters(scope["query_string"], "the query string")
+        url = parse_form(scope["query_string"], "the query string")
         if method in ("GET", "HEAD"):
             if "update" in url:
                 raise Problem(403, UPDATE_REFUSED)
@@ -84,10 +77,10 @@ class SparqlEndpoint:
             raise Problem(415, f"unsupported request body type {media or 'none'}: use {FORM_TYPE} or {QUERY_TYPE}")
         if charset not in ("utf-8", "utf8"):
             raise Problem(415, f"unsupported charset {charset}: requests must be UTF-8")
-        body = await _body(receive, headers, state.settings.max_request_bytes)
+        body = await _body(receive, headers, state.config.max_request_bytes)
         if media == QUERY_TYPE:
             return await self._run(scope, receive, state, headers, _decode(body, "the query"), url, url)
-        form = _parameters(body, "the form")
+        form = parse_form(body, "the form")
         if "update" in form:
             raise Problem(403, UPDATE_REFUSED)
         queries = form.get("query", [])
@@ -99,31 +92,29 @@ class SparqlEndpoint:
 
     async def _run(self, scope, receive, state: ServiceState, headers, query: str, params: dict, url: dict):
         """`params`: where the dataset and format parameters are (the form, or the URL)."""
-        settings = state.settings
-        if len(query.encode()) > settings.max_request_bytes:
-            raise Problem(413, f"query longer than {settings.max_request_bytes} bytes")
-        analysis = analyse(query, state.prefixes)
-        if analysis.is_update:
-            raise Problem(403, UPDATE_REFUSED)
-        if analysis.max_depth > MAX_DEPTH:
-            raise Problem(400, f"query nested {analysis.max_depth} levels deep; the limit is {MAX_DEPTH}")
-        refused = [e for e in analysis.service_endpoints if e not in settings.service_allowlist]
-        if refused:
-            allowed = ", ".join(settings.service_allowlist) or "none (KG_SERVICE_ALLOWLIST is empty)"
-            raise Problem(400, f"SERVICE {refused[0]} is not allowed; endpoints allowed: {allowed}")
-        graph = analysis.form in ("CONSTRUCT", "DESCRIBE")
-        media = _negotiate(headers, graph, _single(params, "format"))
+        config = state.config
+        if len(query.encode()) > config.max_request_bytes:
+            raise Problem(413, f"query longer than {config.max_request_bytes} bytes")
+        default_graphs = tuple(params.get("default-graph-uri", ()))
+        named_graphs = tuple(params.get("named-graph-uri", ()))
+        try:
+            analysis = config.policy.admit(query, state.prefixes, state.graphs, default_graphs, named_graphs)
+        except UpdateRefused as exc:
+            raise Problem(403, str(exc)) from None
+        except QueryRefused as exc:
+            raise Problem(400, str(exc)) from None
+        form = GRAPH if analysis.form in ("CONSTRUCT", "DESCRIBE") else SOLUTIONS
+        media = _negotiate(headers, form, _single(params, "format"))
         html = media == negotiation.HTML
-        internal = ("turtle" if graph else "json") if html else (negotiation.GRAPHS if graph else negotiation.SOLUTIONS)[media]
         job = QueryJob(
             query=query,
-            fmt=internal,
-            limit=settings.result_limit,
-            default_graphs=tuple(params.get("default-graph-uri", ())) or None,
-            named_graphs=tuple(params.get("named-graph-uri", ())) or None,
+            fmt=("turtle" if form == GRAPH else "json") if html else negotiation.format_name(media, form),
+            limit=config.result_limit,
+            default_graphs=default_graphs or None,
+            named_graphs=named_graphs or None,
         )
         try:
-            outcome = await state.pool.run(job)
+            outcome = await state.engine.run(job)
         except QuerySyntaxError as exc:
             raise Problem(400, str(exc)) from None
         except QueryTimeout as exc:
@@ -133,35 +124,31 @@ class SparqlEndpoint:
         except (QueryCrashed, KgError) as exc:
             raise Problem(400, str(exc)) from None
         result = outcome.result
-        truncated = {"KG-Results-Truncated": f"limit={settings.result_limit}"} if result.truncated else {}
+        truncated = {"KG-Results-Truncated": f"limit={config.result_limit}"} if result.truncated else {}
         if html:
             return pages.render(
                 Request(scope, receive),
                 "results.html",
                 query=query,
-                kind=outcome.kind,
-                result=json.loads(result.body) if outcome.kind != "graph" else None,
-                graph_text=result.body.decode() if outcome.kind == "graph" else None,
+                kind=outcome.form,
+                result=json.loads(result.body) if outcome.form != "graph" else None,
+                graph_text=result.body.decode() if outcome.form == "graph" else None,
                 truncated=result.truncated,
-                limit=settings.result_limit,
+                limit=config.result_limit,
                 headers={"Vary": "Accept", **truncated},
             )
-        content_type = media if media.startswith("application/") else f"{media}; charset=utf-8"
+        content_type = negotiation.content_type(media)
         extra = [(name.lower().encode(), value.encode()) for name, value in truncated.items()]
         return BytesResponse(result.body, content_type.encode(), extra)
 
     async def _description(self, scope, receive, state: ServiceState, url: dict, headers):
-        offered = list(negotiation.RDFLIB_FORMATS) + [negotiation.HTML]
-        fmt = _single(url, "format")
         accept = headers.get(b"accept", b"").decode("latin-1") or None
-        media = negotiation.from_format_parameter(fmt, graph=True) if fmt else negotiation.best(offered, accept)
-        if media not in offered:
-            raise Problem(406, f"the service description is available as {', '.join(offered)}")
+        media = negotiation.choose(DESCRIPTION_TYPES, accept, _single(url, "format"))
         if media == negotiation.HTML:
             return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
-        rdflib_format = negotiation.RDFLIB_FORMATS[media]
+        rdflib_format = negotiation.rdflib_name(media)
         body = await state.documents.obtain(("service-description", media), lambda: service_description(
-            state.base, state.info, state.store).serialize(format=rdflib_format, encoding="utf-8"))
+            state.base, state.info).serialize(format=rdflib_format, encoding="utf-8"))
         return BytesResponse(body, media.encode(), [])
 
 
@@ -182,43 +169,6 @@ class BytesResponse:
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else self.body})
-
-
-def _with_cors(send):
-    async def send_with_cors(message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), *CORS_HEADERS]
-        await send(message)
-
-    return send_with_cors
-
-
-_BARE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
-
-
-def percent_decoded(data: bytes) -> bytes:
-    """urllib's unquote_to_bytes, in C for the usual case: when every `%` starts an escape and
-    there is no line break, percent-encoding is quoted-printable with `%` for `=`, which binascii
-    decodes (a query is mostly escapes, and this runs on every request)."""
-    if b"%" not in data:
-        return data
-    if b"\n" in data or b"\r" in data or _BARE_PERCENT.search(data):  # one pattern with both: twice as slow
-        return unquote_to_bytes(data)
-    return binascii.a2b_qp(data.replace(b"=", b"=3D").replace(b"%", b"="))
-
-
-def _parameters(data: bytes, what: str) -> dict[str, list[str]]:
-    """application/x-www-form-urlencoded, as parse_qs(keep_blank_values=True) reads it."""
-    params: dict[str, list[str]] = {}
-    try:
-        for part in data.split(b"&"):
-            if part:
-                name, _, value = part.partition(b"=")
-                name = percent_decoded(name.replace(b"+", b" ")).decode()
-                params.setdefault(name, []).append(percent_decoded(value.replace(b"+", b" ")).decode())
-    except UnicodeDecodeError as exc:
-        raise Problem(400, f"{what} is not valid UTF-8 once percent-decoded (byte {exc.start})") from None
-    return params
 
 
 def _single(params: dict[str, list[str]], name: str) -> str | None:
@@ -261,25 +211,23 @@ def _decode(data: bytes, what: str) -> str:
         raise Problem(400, f"{what} is not valid UTF-8 (byte {exc.start})") from None
 
 
-def _negotiate(headers: dict[bytes, bytes], graph: bool, fmt: str | None) -> str:
-    offered = negotiation.GRAPHS if graph else negotiation.SOLUTIONS
-    if fmt:
-        media = negotiation.from_format_parameter(fmt, graph)
-        if media is None:
-            raise Problem(406, f"format={fmt} is not available for this query; use one of: {', '.join(offered)}")
-        return media
+# the service description: rdflib writes it; to a browser, the query page (on a tie, */*, too)
+DESCRIPTION_TYPES = ("text/turtle", "application/ld+json", "application/rdf+xml", "application/n-triples", negotiation.HTML)
+
+
+def _negotiate(headers: dict[bytes, bytes], form: str, fmt: str | None) -> str:
+    """Results go to a browser as a page only when it names HTML (not for */*), or format=html."""
+    offered = negotiation.GRAPH_TYPES if form == GRAPH else negotiation.SOLUTION_TYPES
     accept = headers.get(b"accept", b"").decode("latin-1") or None
-    choices = (*offered, negotiation.HTML) if accept and "text/html" in accept else tuple(offered)
-    media = negotiation.best(choices, accept)
-    if media is None:
-        raise Problem(406, f"none of the accepted types can carry this result; available: {', '.join(offered)}")
-    return media
+    if fmt or negotiation.names_html(accept):
+        offered = (*offered, negotiation.HTML)
+    return negotiation.choose(offered, accept, fmt, form)
 
 
 # -- OpenAPI: FastAPI describes its own routes; this one is described by hand ----------------------
 
 QUERY_EXAMPLE = "SELECT ?name WHERE { ?person a kgo:Person ; rdfs:label ?name } ORDER BY ?name"
-_RESULT_TYPES = {m: {} for m in (*negotiation.SOLUTIONS, *negotiation.GRAPHS, negotiation.HTML)}
+_RESULT_TYPES = {m: {} for m in (*negotiation.SOLUTION_TYPES, *negotiation.GRAPH_TYPES, negotiation.HTML)}
 _PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
 _ERRORS = {
     "400": {"description": "syntax error (with the parser's message and position), SERVICE not allowed, query nested too deep", "content": _PROBLEM},
@@ -293,7 +241,7 @@ _GRAPH_PARAMETERS = [
      "description": "graphs whose merge is the default graph (default: the union of all graphs)"},
     {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
      "description": "graphs GRAPH may range over (default: all)"},
-    {"name": "format", "in": "query", "schema": {"type": "string", "enum": sorted(negotiation.FORMAT_PARAMETER)},
+    {"name": "format", "in": "query", "schema": {"type": "string", "enum": negotiation.FORMAT_NAMES},
      "description": "result format, overriding Accept (for links typed by hand)"},
 ]
 OPENAPI = {

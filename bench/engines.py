@@ -16,9 +16,10 @@ import time
 import pyoxigraph as ox
 import rdflib
 
-from graph.query import default_prefixes
+import queries
+from graph.namespaces import default_prefixes
 from graph.store import open_store
-from kg.settings import PROJECT_ROOT, Settings
+from kg.settings import Settings
 
 
 def timed(run, repeat: int) -> float:
@@ -35,8 +36,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    store, info = open_store(Settings.from_env().data_dir)
-    prefixes = default_prefixes(info)
+    opened = open_store(Settings.from_env().data_dir)
+    store, info = opened.store, opened.info
+    prefixes = default_prefixes(info.base_iri)
     graph = rdflib.Dataset()
     graph.parse(data=store.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
     header = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items())
@@ -45,7 +47,7 @@ def main() -> int:
     print("| query | oxigraph ms | rdflib ms | rdflib / oxigraph |")
     print("|---|---|---|---|")
     ratios = []
-    for path in sorted((PROJECT_ROOT / "queries" / "competency").glob("*.rq")):
+    for path in sorted(queries.COMPETENCY.glob("*.rq")):
         text = path.read_text()
         ox_s = timed(lambda text=text: list(store.query(text, prefixes=prefixes)), args.repeat)
         rdflib_s = timed(lambda text=text: list(graph.query(header + text)), args.repeat)

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
 from rdflib.term import Node
-from typing import Iterator
 
 from graph.compile import CompiledGraph, compile_records
+from graph.config import Sources
 from graph.errors import KgError, RecordErrors, listing
-from graph.links import LINKS_FILE_NAME, read_links
+from graph.links import read_links
 from graph.namespaces import Namespaces
 from graph.quotes import check_quotes
 from graph.records import load_records, record_paths
 from graph.store import StoreInfo, materialize_union, replace_store
 from graph.validate import Violation, validate
 from graph.vocabulary import load_ontology, load_shapes
-from kg.settings import ONTOLOGY_FILE, SHAPES_FILE
 
 
 class ValidationFailed(KgError):
@@ -52,32 +52,33 @@ def to_oxigraph(dataset: Dataset) -> Iterator[ox.Quad]:
         yield ox.Quad(_term(s), _term(p), _term(o), _term(g))
 
 
-def records_version(records_dir: Path, base_iri: str) -> str:
+def records_version(sources: Sources, base_iri: str) -> str:
     digest = hashlib.sha256(base_iri.encode())
-    links_file = records_dir / LINKS_FILE_NAME
-    for path in [*record_paths(records_dir), ONTOLOGY_FILE, SHAPES_FILE, *([links_file] if links_file.is_file() else [])]:
+    links_file = sources.links_file
+    for path in [*record_paths(sources.records_dir), sources.ontology_file, sources.shapes_file,
+                 *([links_file] if links_file.is_file() else [])]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def check(records_dir: Path, ns: Namespaces, corpus_dir: Path | None) -> Checked:
+def check(sources: Sources, ns: Namespaces) -> Checked:
     """Everything `kg validate` does; raises RecordErrors for broken records."""
-    files = load_records(records_dir)
-    links_file = records_dir / LINKS_FILE_NAME
-    links = read_links(links_file) if links_file.is_file() else []
+    files = load_records(sources.records_dir)
+    links = read_links(sources.links_file) if sources.links_file.is_file() else []
+    corpus_dir = sources.corpus_dir
     quotes_checked = corpus_dir is not None and corpus_dir.is_dir()
     if quotes_checked:
         problems = check_quotes(files, corpus_dir)
         if problems:
             raise RecordErrors(problems)
-    ontology = load_ontology(ns)
+    ontology = load_ontology(ns, sources.ontology_file)
     compiled = compile_records(files, ns, ontology, links)
-    violations = validate(compiled, ontology, load_shapes(ns), ns)
-    return Checked(compiled, violations, quotes_checked, records_version(records_dir, ns.base))
+    violations = validate(compiled, ontology, load_shapes(ns, sources.shapes_file), ns)
+    return Checked(compiled, violations, quotes_checked, records_version(sources, ns.base))
 
 
-def build(records_dir: Path, ns: Namespaces, corpus_dir: Path | None, data_dir: Path) -> tuple[StoreInfo, Checked]:
-    checked = check(records_dir, ns, corpus_dir)
+def build(sources: Sources, ns: Namespaces, data_dir: Path) -> tuple[StoreInfo, Checked]:
+    checked = check(sources, ns)
     if checked.violations:
         raise ValidationFailed(checked.violations)
     quads = list(to_oxigraph(checked.compiled.dataset))
@@ -89,9 +90,9 @@ def build(records_dir: Path, ns: Namespaces, corpus_dir: Path | None, data_dir: 
     info = replace_store(
         data_dir,
         fill,
-        kind="curated",
+        origin="curated",
         version=checked.version,
         base_iri=ns.base,
-        sources=[p.name for p in record_paths(records_dir)],
+        sources=[p.name for p in record_paths(sources.records_dir)],
     )
     return info, checked

@@ -9,7 +9,6 @@ every fact taken from the same passage points to the same selector.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,11 +16,12 @@ from typing import Any
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.errors import Problem, RecordErrors
+from graph.errors import Origin, Problem, RecordErrors
+from graph.evidence import digest, reify
 from graph.links import LinkRow, compile_links
 from graph.namespaces import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Namespaces
 from graph.quotes import normalise
-from graph.records import EntityRecord, Fact, Origin, RecordFile
+from graph.records import EntityRecord, Fact, RecordFile
 from graph.vocabulary import Vocabulary
 
 QUALIFIERS = {"exactly": "Exactly", "around": "Approximately", "over": "MoreThan"}
@@ -43,10 +43,6 @@ class CompiledGraph:
         for s, p, o, _ in self.dataset.quads((None, None, None, None)):
             union.add((s, p, o))
         return union
-
-
-def _digest(*parts: str, length: int = 16) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
 
 
 class _Compiler:
@@ -269,7 +265,7 @@ class _Compiler:
             return
         value, qualifier, unit = spec["value"], str(spec["qualifier"]), str(spec["unit"])
         local = predicate.split("#")[-1].split("/")[-1]
-        node = URIRef(f"{subject}#{local}-{_digest(str(value), qualifier, unit, length=8)}")
+        node = URIRef(f"{subject}#{local}-{digest(str(value), qualifier, unit, length=8)}")
         self._assert(evidence, subject, predicate, node, note=fact.note)
         self._assert(evidence, node, RDF.type, self.kgo.StatedQuantity)
         number = Literal(value, datatype=XSD.integer) if isinstance(value, int) else Literal(str(value), datatype=XSD.decimal)
@@ -288,16 +284,13 @@ class _Compiler:
         article = self.ns.article(slug)
         graph = self.dataset.graph(self.ns.article_graph(slug))
         graph.add((s, p, o))
-        assertion = self.ns.entity(f"assertion/{_digest(slug, s, p, o.n3())}")
-        graph.add((assertion, RDF.type, self.kgo.Assertion))
-        graph.add((assertion, RDF.subject, s))
-        graph.add((assertion, RDF.predicate, p))
-        graph.add((assertion, RDF.object, o))
+        assertion = self.ns.entity(f"assertion/{digest(slug, s, p, o.n3())}")
+        reify(graph, assertion, self.kgo.Assertion, (s, p, o))
         graph.add((assertion, PROV.wasDerivedFrom, article))
         if quote is None:
             graph.add((assertion, OA.hasTarget, article))
         else:
-            passage = self.ns.entity(f"quote/{slug}-{_digest(normalise(str(quote)), length=12)}")
+            passage = self.ns.entity(f"quote/{slug}-{digest(normalise(str(quote)), length=12)}")
             selector = URIRef(f"{passage}#selector")
             graph.add((assertion, OA.hasTarget, passage))
             graph.add((passage, RDF.type, OA.SpecificResource))

@@ -14,12 +14,14 @@ with `[]` when the entity has no value, and every key holds an array.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from graph.context import REVERSE_TERMS, term_names
+from graph.engine.base import Engine
+from graph.formats import BY_NAME
+from graph.kinds import DOCUMENT_FAMILIES
 from graph.namespaces import Namespaces
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -29,7 +31,6 @@ MENTIONS = ox.NamedNode(REVERSE_TERMS["mentionedIn"])
 OA_HAS_TARGET = ox.NamedNode("http://www.w3.org/ns/oa#hasTarget")
 OA_SPECIFIC_RESOURCE = ox.NamedNode("http://www.w3.org/ns/oa#SpecificResource")
 XSD = "http://www.w3.org/2001/XMLSchema#"
-DEFAULT = ox.DefaultGraph()
 INCOMING_LIMIT = 500
 EVIDENCE_LIMIT = 2000
 
@@ -40,11 +41,14 @@ class EntityDocument:
     jsonld: dict
     triples: set[ox.Triple] = field(default_factory=set)
 
+    def serialize(self, fmt: str, prefixes: dict[str, str]) -> bytes:
+        """The document's triples in a graph format (graph.formats: turtle, ntriples...), sorted:
+        the same bytes for the same graph."""
+        rdf_format = BY_NAME[fmt].ox
+        ordered = sorted(self.triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        return ox.serialize(ordered, format=rdf_format, **({"prefixes": prefixes} if rdf_format == ox.RdfFormat.TURTLE else {}))
 
-# The kinds whose documents share one shape: every subclass takes the keys of its kind.
-DOCUMENT_KINDS = (
-    "Person Organization Place Activity Policy Position StatedView StatedQuantity Topic RoleType NewsArticle Assertion"
-).split()
+
 
 
 class Profiles:
@@ -55,14 +59,14 @@ class Profiles:
     USED = "SELECT DISTINCT ?class ?p WHERE { ?s a ?class ; ?p ?o FILTER(?p != rdf:type) }"
     KINDS = "SELECT ?class ?kind WHERE { VALUES ?kind { %s } ?class rdfs:subClassOf* ?kind }"
 
-    def __init__(self, store: ox.Store, base: str):
+    def __init__(self, engine: Engine, base: str):
         self.names = term_names(base)
         self.ns = Namespaces(base)
-        prefixes = self.ns.prefixes()
-        kinds = " ".join(f"kgo:{k}" for k in DOCUMENT_KINDS)
-        self.kind_of = {row["class"].value: row["kind"].value for row in store.query(self.KINDS % kinds, prefixes=prefixes)}
+        prefixes = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.ns.prefixes().items() if p in ("rdf", "rdfs", "kgo"))
+        kinds = " ".join(f"kgo:{k}" for k in DOCUMENT_FAMILIES)
+        self.kind_of = {row["class"].value: row["kind"].value for row in engine.select(prefixes + self.KINDS % kinds)}
         self.by_kind: dict[str, set[str]] = {}
-        for row in store.query(self.USED, prefixes=prefixes):
+        for row in engine.select(prefixes + self.USED):
             kind = self.kind_of.get(row["class"].value, row["class"].value)
             self.by_kind.setdefault(kind, set()).add(row["p"].value)
 
@@ -89,18 +93,18 @@ def literal_json(term: ox.Literal) -> object:
 
 
 class _Builder:
-    def __init__(self, store: ox.Store, iri: str, profiles: Profiles):
-        self.store = store
+    def __init__(self, engine: Engine, iri: str, profiles: Profiles):
+        self.engine = engine
         self.node = ox.NamedNode(iri)
         self.profiles = profiles
         self.ns = profiles.ns
         self.triples: set[ox.Triple] = set()
 
     def out(self, subject) -> list[ox.Triple]:
-        return [q.triple for q in self.store.quads_for_pattern(subject, None, None, DEFAULT)]
+        return self.engine.triples(subject, None, None)
 
     def labels(self, node) -> list:
-        found = [q.triple for q in self.store.quads_for_pattern(node, RDFS_LABEL, None, DEFAULT)]
+        found = self.engine.triples(node, RDFS_LABEL, None)
         self.triples.update(found)
         return [literal_json(t.object) for t in found if isinstance(t.object, ox.Literal)]
 
@@ -152,12 +156,11 @@ class _Builder:
         return doc
 
     def _is_passage(self, node) -> bool:
-        return any(True for _ in self.store.quads_for_pattern(node, RDF_TYPE, OA_SPECIFIC_RESOURCE, DEFAULT))
+        return bool(self.engine.triples(node, RDF_TYPE, OA_SPECIFIC_RESOURCE, limit=1))
 
     def build(self) -> EntityDocument | None:
         own = self.out(self.node)
-        incoming = list(itertools.islice(
-            (q.triple for q in self.store.quads_for_pattern(None, None, self.node, DEFAULT)), INCOMING_LIMIT + EVIDENCE_LIMIT))
+        incoming = self.engine.triples(None, None, self.node, limit=INCOMING_LIMIT + EVIDENCE_LIMIT)
         if not own and not incoming:
             return None
         doc: dict = {"@id": self.ns.compact(self.node.value), "@type": []}
@@ -183,10 +186,10 @@ class _Builder:
         return EntityDocument(self.node.value, doc, self.triples)
 
 
-def describe(store: ox.Store, iri: str, profiles: Profiles, context_url: str) -> EntityDocument | None:
+def describe(engine: Engine, iri: str, profiles: Profiles, context_url: str) -> EntityDocument | None:
     """The entity's document, or None when the graph has nothing about it (or it is not an IRI)."""
     try:
-        builder = _Builder(store, iri, profiles)
+        builder = _Builder(engine, iri, profiles)
     except ValueError:  # not a valid IRI: nothing can be said about it
         return None
     document = builder.build()

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
 
-if TYPE_CHECKING:
-    from graph.records import Origin
+
+@dataclass(frozen=True)
+class Origin:
+    """Where something was read: a file and a 1-based line."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
 
 
 class KgError(Exception):
@@ -17,10 +25,31 @@ class QuerySyntaxError(KgError):
     """A SPARQL query the engine cannot parse; the message has the parser's position."""
 
 
+class QueryRefused(KgError):
+    """A query the admission policy does not let through (graph.policy): nested too deep, a
+    SERVICE not allowed, a graph the dataset does not hold, an engine pragma."""
+
+
+class UpdateRefused(QueryRefused):
+    """SPARQL Update: the graph is read-only."""
+
+
+class WrongResultFormat(KgError):
+    """The negotiated format does not fit the query's result (e.g. CSV for a CONSTRUCT)."""
+
+
+class QueryTimeout(KgError):
+    """The query ran past its time limit and was stopped."""
+
+
+class QueryCrashed(KgError):
+    """The process evaluating the query was lost twice while the query was in it."""
+
+
 @dataclass(frozen=True)
 class Problem:
     message: str
-    origin: "Origin | None" = None
+    origin: Origin | None = None
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.message}" if self.origin else self.message

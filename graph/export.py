@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 
-from graph.query import default_prefixes
+from graph.namespaces import default_prefixes
 from graph.store import open_store, sorted_nquads
-from kg.settings import Settings
+
+EXPORT_FORMATS = ("nq", "trig", "ttl", "jsonld")
 
 
-def export_dataset(settings: Settings, fmt: str) -> bytes:
-    store, info = open_store(settings.data_dir)
-    if fmt == "nq":
-        return sorted_nquads(store)
-    prefixes = default_prefixes(info)
-    if fmt == "trig":
-        return store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    if fmt == "ttl":  # Turtle has no graphs: the default graph, which is the union of them all
-        return store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=prefixes)
-    if fmt == "jsonld":
-        return store.dump(format=ox.RdfFormat.JSON_LD)
-    raise ValueError(f"unknown export format {fmt}")
+def export_dataset(data_dir: Path, fmt: str) -> bytes:
+    opened = open_store(data_dir)
+    try:
+        store = opened.store
+        if fmt == "nq":
+            return sorted_nquads(store)
+        prefixes = default_prefixes(opened.info.base_iri)
+        if fmt == "trig":
+            return store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes)
+        if fmt == "ttl":  # Turtle has no graphs: the default graph, which is the union of them all
+            return store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=prefixes)
+        if fmt == "jsonld":
+            return store.dump(format=ox.RdfFormat.JSON_LD)
+        raise ValueError(f"unknown export format {fmt}")
+    finally:
+        opened.close()

@@ -1,4 +1,4 @@
-"""Identity links to external open data: the curated table graph/records/links.tsv, as RDF.
+"""Identity links to external open data: the curated table records/links.tsv, as RDF.
 
 Each row ties one of our entities to a verified identifier in Wikidata, GeoNames, ROR, DBpedia
 or ISO 3166, with the relation the curator chose and the sources that verify it:
@@ -18,20 +18,19 @@ node (a reified triple) that records the scheme and the sources.
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import OWL, RDFS, SKOS
 
-from graph.errors import Problem
+from graph.engine.base import Engine
+from graph.errors import Origin, Problem
+from graph.evidence import digest, reify
+from graph.kinds import LINKABLE_SEGMENTS
 from graph.namespaces import Namespaces
-from graph.records import Origin
-
-LINKS_FILE_NAME = "links.tsv"  # beside the article records
-LINKS_FILE = Path(__file__).parent / "records" / LINKS_FILE_NAME
 COLUMNS = ["entity", "scheme", "identifier", "relation", "source", "note"]
 
 WIKIDATA = "http://www.wikidata.org/entity/"
@@ -70,7 +69,7 @@ class LinkRow:
     origin: Origin
 
 
-def read_links(path: Path = LINKS_FILE) -> list[LinkRow]:
+def read_links(path: Path) -> list[LinkRow]:
     lines = [(n, line) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line and not line.startswith("#")]
     header, *body = lines
     if header[1].split("\t") != COLUMNS:
@@ -92,7 +91,7 @@ def compile_links(rows: list[LinkRow], dataset: Dataset, ns: Namespaces, declare
     """Add the links graph to `dataset`; problems name the row of links.tsv at fault."""
     problems: list[Problem] = []
     origins: dict[URIRef, Origin] = {}
-    graph = dataset.graph(URIRef(f"{ns.base}/graph/links"))
+    graph = dataset.graph(ns.links_graph)
     graph.add((graph.identifier, RDFS.label, Literal("Identity links to external open data", lang="en")))
     seen: dict[tuple[str, str], Origin] = {}
     for row in rows:
@@ -126,11 +125,8 @@ def compile_links(rows: list[LinkRow], dataset: Dataset, ns: Namespaces, declare
             predicate = RELATIONS[row.relation]
         target = external_term(row)
         graph.add((subject, predicate, target))
-        link = ns.entity("link/" + hashlib.sha256(f"{subject} {predicate} {target}".encode()).hexdigest()[:16])
-        graph.add((link, RDF.type, ns.kgo.IdentityLink))
-        graph.add((link, RDF.subject, subject))
-        graph.add((link, RDF.predicate, predicate))
-        graph.add((link, RDF.object, target))
+        link = ns.entity("link/" + digest(f"{subject} {predicate} {target}"))
+        reify(graph, link, ns.kgo.IdentityLink, (subject, predicate, target))
         graph.add((link, ns.kgo.scheme, Literal(row.scheme)))
         graph.add((link, ns.kgo.verifiedIn, Literal(row.source)))
         if row.note:
@@ -154,7 +150,21 @@ def variants(uri: str) -> list[str]:
     return found or [text]
 
 
-LINKABLE_KINDS = ("person", "organization", "place", "topic", "policy", "event", "project")
+def linked_entity(engine: Engine, uri: str) -> str | None:
+    """Our entity that an external identifier (in any form `variants` reads) is linked to."""
+    for candidate in variants(uri):
+        if not candidate.startswith(("http://", "https://")):
+            continue
+        try:
+            target = ox.NamedNode(candidate)
+        except ValueError:  # not a valid IRI
+            continue
+        for predicate in LINK_PREDICATES:
+            for triple in engine.triples(None, ox.NamedNode(str(predicate)), target, limit=1):
+                return triple.subject.value
+    return None
+
+
 COVERAGE_QUERY = """
 SELECT ?entity ?label ?scheme WHERE {
   ?entity rdfs:label ?label .
@@ -175,12 +185,12 @@ class Coverage:
         return sorted((label, iri) for iri, label in self.entities.items() if iri not in linked)
 
 
-def coverage(store, ns: Namespaces) -> list[Coverage]:
+def coverage(engine: Engine, ns: Namespaces) -> list[Coverage]:
     result = []
-    for kind in LINKABLE_KINDS:
+    for kind in LINKABLE_SEGMENTS:
         entities: dict[str, str] = {}
         by_scheme: dict[str, set[str]] = {}
-        for row in store.query(COVERAGE_QUERY % (ns.base, kind), prefixes=ns.prefixes()):
+        for row in engine.select(COVERAGE_QUERY % (ns.base, kind)):
             entities[row["entity"].value] = row["label"].value
             if row["scheme"] is not None:
                 by_scheme.setdefault(row["scheme"].value, set()).add(row["entity"].value)

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from rdflib import Namespace, URIRef
 
+from graph.kinds import SEGMENT_NAMES
+
 STANDARD_PREFIXES: dict[str, str] = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
@@ -23,11 +25,6 @@ STANDARD_PREFIXES: dict[str, str] = {
     "void": "http://rdfs.org/ns/void#",
 }
 
-# The first part of every entity id: `{base}/id/{kind}/{slug}`.
-ENTITY_KINDS = (
-    "person organization place event project programme task policy position view topic role article"
-    " assertion quote link"
-).split()
 
 RDF = Namespace(STANDARD_PREFIXES["rdf"])
 RDFS = Namespace(STANDARD_PREFIXES["rdfs"])
@@ -70,6 +67,10 @@ class Namespaces:
         return URIRef(f"{self.base}/graph/{slug}")
 
     @property
+    def links_graph(self) -> URIRef:
+        return URIRef(f"{self.base}/graph/links")
+
+    @property
     def ontology_graph(self) -> URIRef:
         return URIRef(self.base + "/ontology")
 
@@ -96,10 +97,21 @@ class Namespaces:
             return None
         return URIRef(namespace + local)
 
+    def expand_or_keep(self, curie: str) -> str:
+        """`kgo:Person` -> its IRI; anything that is not a known prefixed name, unchanged."""
+        iri = self.expand(curie)
+        return str(iri) if iri is not None else curie
+
+
+def default_prefixes(base_iri: str | None) -> dict[str, str]:
+    """Prefixes a query may use without declaring them (as on Wikidata's query service): ours
+    and the standard ones for a curated graph, the standard ones for a graph made by `kg load`."""
+    return Namespaces(base_iri).prefixes() if base_iri else dict(STANDARD_PREFIXES)
+
 
 @lru_cache(maxsize=16)
 def _prefix_map(base: str) -> dict[str, str]:
     """Built once per base: compact() and expand() run for every term of every entity document.
     Callers outside this module get a copy (Namespaces.prefixes)."""
-    kinds = {kind: f"{base}/id/{kind}/" for kind in ENTITY_KINDS}
-    return {**STANDARD_PREFIXES, **kinds, "kgo": base + "/ontology#", "kgsh": base + "/shapes#"}
+    segments = {segment: f"{base}/id/{segment}/" for segment in SEGMENT_NAMES}
+    return {**STANDARD_PREFIXES, **segments, "kgo": base + "/ontology#", "kgsh": base + "/shapes#"}

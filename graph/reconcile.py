@@ -24,14 +24,15 @@ from rapidfuzz import fuzz
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS
 
-from graph.namespaces import Namespaces
+from graph.engine.base import Engine
+from graph.namespaces import STANDARD_PREFIXES, Namespaces
 from graph.search import SearchIndex, fold
 
 MATCH_SCORE = 85.0
 MATCH_LEAD = 10.0
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-SKOS_ALT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
-DEFAULT = ox.DefaultGraph()
+RDFS_LABEL = ox.NamedNode(STANDARD_PREFIXES["rdfs"] + "label")
+SKOS_ALT = ox.NamedNode(STANDARD_PREFIXES["skos"] + "altLabel")
+SCHEMA_DESCRIPTION = ox.NamedNode(STANDARD_PREFIXES["schema"] + "description")
 
 
 def similarity(query: str, name: str) -> float:
@@ -65,16 +66,17 @@ class Query:
 
 
 class Reconciler:
-    def __init__(self, store: ox.Store, index: SearchIndex, ns: Namespaces):
-        self.store = store
+    def __init__(self, engine: Engine, index: SearchIndex, ns: Namespaces):
+        self.engine = engine
         self.index = index
         self.ns = ns
         self.superclasses = self._superclasses()
 
     def _superclasses(self) -> dict[str, set[str]]:
         closure: dict[str, set[str]] = {}
-        query = "SELECT ?c ?super WHERE { ?c rdfs:subClassOf* ?super FILTER(isIRI(?c) && isIRI(?super)) }"
-        for row in self.store.query(query, prefixes=self.ns.prefixes()):
+        query = (f"PREFIX rdfs: <{STANDARD_PREFIXES['rdfs']}>\n"
+                 "SELECT ?c ?super WHERE { ?c rdfs:subClassOf* ?super FILTER(isIRI(?c) && isIRI(?super)) }")
+        for row in self.engine.select(query):
             closure.setdefault(row["c"].value, set()).add(row["super"].value)
         return closure
 
@@ -83,17 +85,20 @@ class Reconciler:
         return set().union(*(self.superclasses.get(t, {t}) for t in direct)) if direct else set()
 
     def names_of(self, node: ox.NamedNode) -> list[str]:
-        return [q.object.value for p in (RDFS_LABEL, SKOS_ALT) for q in self.store.quads_for_pattern(node, p, None, DEFAULT)]
+        return [t.object.value for p in (RDFS_LABEL, SKOS_ALT) for t in self.engine.triples(node, p, None)]
 
     def _property_score(self, entity: str, prop: str, wanted: list) -> float:
-        values = list(self.store.quads_for_pattern(ox.NamedNode(entity), ox.NamedNode(prop), None, DEFAULT))
+        try:
+            values = self.engine.triples(ox.NamedNode(entity), ox.NamedNode(prop), None)
+        except ValueError:  # a property id that is not an IRI: no entity has it
+            return 0.0
         best = 0.0
         for want in wanted:
             want_id = want.get("id") if isinstance(want, dict) else None
             want_text = fold(str(want.get("name", "")) if isinstance(want, dict) else str(want))
-            for quad in values:
-                value = quad.object
-                if want_id and isinstance(value, ox.NamedNode) and value.value in (want_id, f"{self.ns.base}/id/{want_id}"):
+            for triple in values:
+                value = triple.object
+                if want_id and isinstance(value, ox.NamedNode) and value.value in (want_id, str(self.ns.entity(want_id))):
                     return 100.0
                 texts = self.names_of(value) if isinstance(value, ox.NamedNode) else [value.value]
                 for text in texts:
@@ -144,11 +149,11 @@ class Reconciler:
     def brief(self, entity: str) -> str:
         """A line that tells namesakes apart: the entity's description, else the posts it holds."""
         node = ox.NamedNode(entity)
-        described = [q.object.value for q in self.store.quads_for_pattern(node, ox.NamedNode("http://schema.org/description"), None, DEFAULT)]
+        described = [t.object.value for t in self.engine.triples(node, SCHEMA_DESCRIPTION, None)]
         if described:
             return described[0]
         holder = ox.NamedNode(f"{self.ns.kgo}holder")
-        posts = [label for q in self.store.quads_for_pattern(None, holder, node, DEFAULT) for label in self.names_of(q.subject)[:1]]
+        posts = [label for t in self.engine.triples(None, holder, node) for label in self.names_of(t.subject)[:1]]
         return "; ".join(sorted(posts))
 
 

@@ -14,25 +14,14 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from graph.errors import Problem, RecordErrors
-from graph.namespaces import ENTITY_KINDS
-
-ENTITY_KINDS = frozenset(ENTITY_KINDS) - {"article", "assertion", "quote", "link"}  # those the build mints itself
+from graph.errors import Origin, Problem, RecordErrors
+from graph.kinds import RECORD_SEGMENTS
 ENTITY_ID = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 ARTICLE_KEYS = {"slug", "file", "url", "title", "published", "publisher", "author", "notes"}
 ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "metadata", "facts"}
 FACT_MODIFIERS = {"quote", "note", "datatype"}
-
-
-@dataclass(frozen=True)
-class Origin:
-    path: Path
-    line: int  # 1-based
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
 
 
 @dataclass
@@ -180,8 +169,8 @@ def _entity(path: Path, node: Any, line: int, problems: list[Problem]) -> Entity
     if not match:
         problems.append(Problem(f"entity id `{entity_id}` must look like kind/lower-case-slug", origin))
         return None
-    if match.group(1) not in ENTITY_KINDS:
-        kinds = ", ".join(sorted(ENTITY_KINDS))
+    if match.group(1) not in RECORD_SEGMENTS:
+        kinds = ", ".join(sorted(RECORD_SEGMENTS))
         problems.append(Problem(f"entity id `{entity_id}`: unknown kind `{match.group(1)}` (one of {kinds})", origin))
     for key in sorted(set(node) - ENTITY_KEYS):
         problems.append(Problem(f"{entity_id}: unknown entity key `{key}`", Origin(path, _line(node, key))))

@@ -18,16 +18,9 @@ from xml.sax.saxutils import escape, quoteattr
 import orjson
 import pyoxigraph as ox
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from graph.formats import BY_NAME
 
-SOLUTION_FORMATS = ("json", "xml", "csv", "tsv")
-GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class Serialized(NamedTuple):
@@ -103,12 +96,6 @@ class _Capped:
         pass
 
 
-OX_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
 SERIALIZED_CAP = 64 * 1024 * 1024
 
 
@@ -117,7 +104,7 @@ def serialize_solutions_fast(solutions: ox.QuerySolutions, fmt: str, limit: int)
     (the caller then evaluates again and writes row by row)."""
     target = _Capped(SERIALIZED_CAP)
     try:
-        solutions.serialize(output=target, format=OX_FORMATS[fmt])
+        solutions.serialize(output=target, format=BY_NAME[fmt].ox)
     except _Capped.Full:
         return None
     return _cut(b"".join(target.parts), fmt, limit)
@@ -216,7 +203,7 @@ def serialize_triples(triples, fmt: str, limit: int, prefixes: dict[str, str] | 
     rows = list(itertools.islice(triples, limit + 1))
     truncated = len(rows) > limit
     rows = rows[:limit]
-    rdf_format = GRAPH_FORMATS[fmt]
+    rdf_format = BY_NAME[fmt].ox
     kwargs = {"prefixes": prefixes} if prefixes and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
     body = ox.serialize(rows, format=rdf_format, **kwargs)
     return Serialized(body or b"", len(rows), truncated)

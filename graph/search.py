@@ -31,14 +31,17 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from rapidfuzz import fuzz, process
+
+from graph.engine.base import Engine
 
 _NON_WORD = re.compile(r"[^\w]+")
 SIMILAR = 85  # the least similarity (0-100) of a name spelled differently
 SIMILAR_MIN_LENGTH = 5  # letters a query needs before spellings are guessed at
 
 NAMES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?entity ?name ?preferred WHERE {
   { ?entity rdfs:label ?name BIND(true AS ?preferred) }
   UNION { ?entity skos:altLabel ?name BIND(false AS ?preferred) }
@@ -89,12 +92,12 @@ class SearchIndex:
         self._lengths = [len(folded) for folded in self._distinct_by_length]
 
     @classmethod
-    def from_store(cls, store: ox.Store, prefixes: dict[str, str], exclude_types: set[str] = frozenset()) -> "SearchIndex":
+    def from_engine(cls, engine: Engine, exclude_types: set[str] = frozenset()) -> "SearchIndex":
         types: dict[str, list[str]] = {}
-        for row in store.query(TYPES_QUERY, prefixes=prefixes):
+        for row in engine.select(TYPES_QUERY):
             types.setdefault(row["entity"].value, []).append(row["type"].value)
         names, labels = [], {}
-        for row in store.query(NAMES_QUERY, prefixes=prefixes):
+        for row in engine.select(NAMES_QUERY):
             entity = row["entity"].value
             if exclude_types & set(types.get(entity, ())):
                 continue
@@ -167,6 +170,7 @@ class SearchIndex:
                 tier = 10.0 + 10 * starts + (similarity - SIMILAR) * 10 / (100 - SIMILAR)
                 scored += _scored(tier, self._exact[folded])
         return sorted(scored, key=lambda pair: -pair[0])
+
 
 def _scored(tier: float, names: Iterable[Name]) -> Iterator[tuple[float, Name]]:
     return ((tier + _bonus(name), name) for name in names)

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
+from graph.engine.base import Engine, GraphInfo
+from graph.formats import GRAPH, SOLUTIONS, of_form
 from graph.links import DATASETS, LINK_PREDICATES
 from graph.namespaces import Namespaces
-from graph.store import StoreInfo, graph_names
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 
-RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
 VOCABULARIES = ("http://schema.org/", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#",
                 "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/", "http://www.w3.org/ns/oa#")
 
 
-def _count(store: ox.Store, query: str) -> int:
-    [row] = store.query(query)
+def _count(engine: Engine, query: str) -> int:
+    [row] = engine.select(query)
     return int(row["n"].value)
 
 
-def service_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
+def service_description(base: str, info: GraphInfo) -> Graph:
     g = Graph()
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
@@ -34,8 +32,8 @@ def service_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
     g.add((endpoint, RDF.type, SD.Service))
     g.add((endpoint, SD.endpoint, endpoint))
     g.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
-    for fmt in RESULT_FORMATS:
-        g.add((endpoint, SD.resultFormat, FORMATS[fmt]))
+    for fmt in (*of_form(SOLUTIONS), *of_form(GRAPH)):
+        g.add((endpoint, SD.resultFormat, URIRef(fmt.iri)))
     g.add((endpoint, SD.feature, SD.UnionDefaultGraph))
     g.add((endpoint, RDFS.comment, Literal(
         "Read-only. The default graph is the union of all named graphs. SPARQL Update is refused; "
@@ -48,15 +46,16 @@ def service_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
     g.add((default, VOID.triples, Literal(info.triples, datatype=XSD.integer)))
-    for name in graph_names(store):
+    for name in info.graphs:
         named = BNode(f"g{len(list(g.objects(dataset, SD.namedGraph)))}")
         g.add((dataset, SD.namedGraph, named))
         g.add((named, SD.name, URIRef(name)))
     return g
 
 
-def void_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
+def void_description(base: str, engine: Engine) -> Graph:
     ns = Namespaces(base)
+    info = engine.info
     g = Graph()
     g.bind("void", VOID)
     g.bind("dcterms", DCTERMS)
@@ -81,18 +80,18 @@ def void_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
         "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }",
     }
     for prop, query in counts.items():
-        g.add((dataset, VOID[prop], Literal(_count(store, query), datatype=XSD.integer)))
-    if info.kind == "curated":
+        g.add((dataset, VOID[prop], Literal(_count(engine, query), datatype=XSD.integer)))
+    if info.origin == "curated":
         g.add((dataset, VOID.vocabulary, URIRef(str(ns.kgo))))
         for vocabulary in VOCABULARIES:
             g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
-    partitions = store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 200")
+    partitions = engine.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 200")
     for index, row in enumerate(partitions):
         part = URIRef(f"{base}/.well-known/void#class-{index}")
         g.add((dataset, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(row["c"].value)))
         g.add((part, VOID.entities, Literal(int(row["n"].value), datatype=XSD.integer)))
-    examples = store.query(
+    examples = engine.select(
         f"SELECT ?s WHERE {{ ?s a ?c ; <http://www.w3.org/2000/01/rdf-schema#label> ?l "
         f"FILTER(STRSTARTS(STR(?s), \"{base}/id/person/\") || STRSTARTS(STR(?s), \"{base}/id/organization/\") "
         f"|| STRSTARTS(STR(?s), \"{base}/id/event/\")) }} ORDER BY ?s LIMIT 5"
@@ -101,7 +100,7 @@ def void_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
         g.add((dataset, VOID.exampleResource, URIRef(row["s"].value)))
     for scheme, (target, prefix) in DATASETS.items():
         for predicate in LINK_PREDICATES:
-            n = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate}> ?o FILTER(STRSTARTS(STR(?o), \"{prefix}\")) }}")
+            n = _count(engine, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate}> ?o FILTER(STRSTARTS(STR(?o), \"{prefix}\")) }}")
             if not n:
                 continue
             linkset = URIRef(f"{base}/.well-known/void#links-{scheme}-{predicate.split('#')[-1]}")
@@ -114,10 +113,10 @@ def void_description(base: str, info: StoreInfo, store: ox.Store) -> Graph:
             g.add((linkset, VOID.triples, Literal(n, datatype=XSD.integer)))
             g.add((URIRef(target), RDF.type, VOID.Dataset))
             g.add((URIRef(target), VOID.uriSpace, Literal(prefix)))
-    for name in graph_names(store):
+    for name in info.graphs:
         subset = URIRef(name)
         g.add((dataset, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
-        n = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+        n = _count(engine, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
         g.add((subset, VOID.triples, Literal(n, datatype=XSD.integer)))
     return g

@@ -1,5 +1,6 @@
 """What a SPARQL request asks for, found before anything runs: update or query, SERVICE
-endpoints, FROM graphs, nesting depth.
+endpoints, FROM graphs, engine pragmas, nesting depth. What is let through is decided by
+graph.policy.
 
 A lexer over the SPARQL 1.1 terminals is enough for these questions: keywords can only occur
 outside IRIs, strings and comments, and `SERVICE`, `FROM` and the update verbs are keywords.
@@ -72,6 +73,7 @@ class QueryAnalysis:
     service_endpoints: list[str] = field(default_factory=list)  # IRIs, prefixed names or ?variables
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
+    pragmas: list[str] = field(default_factory=list)  # Virtuoso's `define name value` before the query
     max_depth: int = 0  # exact above FAST_DEPTH; at or below it, a bound
 
 
@@ -126,6 +128,10 @@ def lex(text: str, default_prefixes: dict[str, str] | None = None) -> QueryAnaly
             continue
         elif upper == "BASE":
             i += 2
+            continue
+        elif upper == "DEFINE" and depth == 0 and first_keyword is None:
+            analysis.pragmas.append(" ".join(t.text for t in toks[i:i + 3]))
+            i += 3
             continue
         elif upper:
             if first_keyword is None and depth == 0:

@@ -1,45 +1,47 @@
-"""`kg stats`: what is in the store."""
+"""`kg stats`: what is in a graph, as rows (the command line draws them)."""
 
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
 
-from rich.console import Console
-from rich.table import Table
-
-from graph.query import QueryEngine, opened, term_text
-from kg.settings import Settings
+from graph.engine.base import Engine
 
 PER_CLASS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class }
 GROUP BY ?class ORDER BY DESC(?n) ?class
 """
 PER_GRAPH = """
-SELECT ?graph ?file (COUNT(*) AS ?quads) (COUNT(DISTINCT ?assertion) AS ?facts) WHERE {
-  GRAPH ?graph { ?s ?p ?o OPTIONAL { ?graph dcterms:source/kgo:sourceFile ?file } }
-  OPTIONAL { GRAPH ?graph { ?assertion a kgo:Assertion } FILTER(?s = ?assertion) }
-} GROUP BY ?graph ?file ORDER BY ?graph
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX kgo: <%s/ontology#>
+SELECT ?graph ?file ?quads ?facts WHERE {
+  { SELECT ?graph (COUNT(*) AS ?quads) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph }
+  OPTIONAL { SELECT ?graph (COUNT(?assertion) AS ?counted) WHERE { GRAPH ?graph { ?assertion a kgo:Assertion } } GROUP BY ?graph }
+  OPTIONAL { GRAPH ?graph { ?graph dcterms:source/kgo:sourceFile ?file } }
+  BIND(COALESCE(?counted, 0) AS ?facts)
+} ORDER BY ?graph
 """
 PER_GRAPH_PLAIN = "SELECT ?graph (COUNT(*) AS ?quads) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph ORDER BY ?graph"
+QUADS = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 
 
-def _rows(engine: QueryEngine, sparql: str) -> list[list[str]]:
-    result = engine.run(sparql)
-    names = [v.value for v in result.variables]
-    return [[term_text(solution[n]) for n in names] for solution in result]
+@dataclass(frozen=True)
+class Stats:
+    quads: int  # stored: the default graph (the union) and every named graph
+    graphs: list[tuple[str, str, str, str]]  # named graph, article file, quads, facts ("" where none)
+    classes: list[tuple[str, str]]  # class, entities
 
 
-def print_stats(settings: Settings) -> None:
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    with opened(settings) as engine:
-        info = engine.info
-        console.print(f"store {settings.data_dir / info.path} ({info.kind}, version {info.version})")
-        console.print(f"triples in the default graph (the union of all graphs): {info.triples}; quads stored: {len(engine.store)}")
-        graphs = Table("named graph", "article", "quads", "facts", title="Graphs")
-        for row in _rows(engine, PER_GRAPH if info.base_iri else PER_GRAPH_PLAIN):
-            graphs.add_row(*(row + [""] * (4 - len(row))))
-        console.print(graphs)
-        classes = Table("class", "entities", title="Entities per class")
-        for row in _rows(engine, PER_CLASS):
-            classes.add_row(*row)
-        console.print(classes)
+def _text(term) -> str:
+    return "" if term is None else term.value
+
+
+def stats(engine: Engine) -> Stats:
+    base = engine.info.base_iri
+    graphs = [
+        (_text(row["graph"]), _text(row["file"]), _text(row["quads"]), _text(row["facts"])) if base
+        else (_text(row["graph"]), "", _text(row["quads"]), "")
+        for row in engine.select(PER_GRAPH % base if base else PER_GRAPH_PLAIN)
+    ]
+    classes = [(_text(row["class"]), _text(row["n"])) for row in engine.select(PER_CLASS)]
+    [total] = engine.select(QUADS)
+    return Stats(int(total["n"].value), graphs, classes)

@@ -1,37 +1,50 @@
-"""The embedded store (Oxigraph): where it lives on disk, and replacing it atomically.
+"""The embedded store (Oxigraph): where it lives on disk, replacing it atomically, and holding it.
 
 The store's default graph holds the union of its named graphs, written once at build or load
 time: SPARQL's default graph is then an RDF merge (a set), where Oxigraph's on-the-fly union
 would repeat a triple once per graph that states it.
 
-A data directory holds `stores/<name>/` (Oxigraph databases) and `current.json`, which names the
-store in use and describes it. A build or load writes a new store beside the old one and then
-replaces `current.json` in one `os.replace`: until then readers see the old store, and a failed
-build leaves it untouched.
+A data directory holds `stores/<name>/` and `current.json`, which names the store in use and
+describes it. A store's folder holds the Oxigraph database (`oxigraph/`), the downloadable dumps
+made when it was written (`dumps/`), and a `lease` file. A build or load writes a new store
+beside the old one and then replaces `current.json` in one `os.replace`: until then readers see
+the old store, and a failed build leaves it untouched.
+
+Every process that opens a store holds a shared lock on its `lease` for as long as it reads it
+(`OpenedStore`); pruning deletes an old store only when it can take that lock exclusively, so a
+store that a running `kg serve` still serves is never deleted under it, however many builds
+come after.
 """
 
 from __future__ import annotations
 
+import fcntl
+import gzip
 import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Callable
 
 import pyoxigraph as ox
 
 from graph.errors import KgError
+from graph.namespaces import default_prefixes
 
 POINTER = "current.json"
-KEEP_STORES = 2  # the current store and the one before it (a reader may still have it open)
+KEEP_STORES = 2  # the current store and the one before it, and any other a process still holds
+DATABASE = "oxigraph"  # the Oxigraph database, inside a store's folder
+DUMPS = "dumps"  # the downloadable dumps, inside a store's folder
+LEASE = "lease"
+DUMP_FORMATS = {"graph.nq.gz": ox.RdfFormat.N_QUADS, "graph.trig.gz": ox.RdfFormat.TRIG}
 
 
 @dataclass(frozen=True)
 class StoreInfo:
-    path: str  # relative to the data directory
-    kind: str  # "curated" (kg build) or "loaded" (kg load)
+    path: str  # the store's folder, relative to the data directory
+    origin: str  # "curated" (kg build) or "loaded" (kg load)
     version: str  # digest of what it was built from
     base_iri: str | None
     triples: int  # in the default graph, the union of all graphs
@@ -52,23 +65,55 @@ def read_info(data_dir: Path) -> StoreInfo | None:
         raise KgError(f"{pointer} is unreadable ({exc}); rebuild with `kg build` or `kg load`") from exc
 
 
-def open_store(data_dir: Path, read_only: bool = True) -> tuple[ox.Store, StoreInfo]:
+@dataclass
+class OpenedStore:
+    """One version of the graph, opened read-only and held (its lease locked) until `close()`:
+    everything a process serves comes from this one store, whatever `current.json` says later."""
+
+    store: ox.Store
+    info: StoreInfo
+    folder: Path
+    _lease: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def database(self) -> Path:
+        return self.folder / DATABASE
+
+    def dump_file(self, name: str) -> Path | None:
+        """The dump `name` (graph.nq.gz, graph.trig.gz) written with the store, or None."""
+        path = self.folder / DUMPS / name
+        return path if name in DUMP_FORMATS and path.is_file() else None
+
+    def close(self) -> None:
+        if self._lease is not None:
+            self._lease.close()  # releases the lock
+            self._lease = None
+
+
+def open_store(data_dir: Path) -> OpenedStore:
+    """The current store, read-only, with its lease held."""
     info = read_info(data_dir)
     if info is None:
         raise NoStore(f"no store in {data_dir.resolve()}: run `kg build` (or `kg load FILE`) first, or set KG_DATA_DIR")
-    path = data_dir / info.path
+    folder = data_dir / info.path
     try:
-        store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        lease = (folder / LEASE).open("rb")
+    except FileNotFoundError:
+        raise KgError(f"the store {folder} named by {data_dir / POINTER} is missing; rebuild with `kg build` or `kg load`") from None
+    fcntl.flock(lease, fcntl.LOCK_SH)
+    try:
+        store = ox.Store.read_only(str(folder / DATABASE))
     except OSError as exc:
-        raise KgError(f"cannot open the store at {path}: {exc}") from exc
-    return store, info
+        lease.close()
+        raise KgError(f"cannot open the store at {folder}: {exc}") from exc
+    return OpenedStore(store, info, folder, lease)
 
 
 def replace_store(
     data_dir: Path,
     fill: "Callable[[ox.Store], None]",
     *,
-    kind: str,
+    origin: str,
     version: str,
     base_iri: str | None,
     sources: list[str],
@@ -76,15 +121,17 @@ def replace_store(
     """Create a new store, let `fill` write it, then make it current. On any error nothing changes."""
     stores = data_dir / "stores"
     stores.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f"{kind}-{version[:12]}-", dir=stores))
+    path = Path(tempfile.mkdtemp(prefix=f"{origin}-{version[:12]}-", dir=stores))
     try:
-        store = ox.Store(str(path))
+        (path / LEASE).touch()
+        store = ox.Store(str(path / DATABASE))
         fill(store)
         store.flush()
         store.optimize()
         triples = count_triples(store)
+        write_dumps(store, path / DUMPS, default_prefixes(base_iri))
         del store
-        info = StoreInfo(str(path.relative_to(data_dir)), kind, version, base_iri, triples, sources)
+        info = StoreInfo(str(path.relative_to(data_dir)), origin, version, base_iri, triples, sources)
         tmp_pointer = data_dir / f".{POINTER}.{os.getpid()}"
         tmp_pointer.write_text(json.dumps(asdict(info), indent=2) + "\n")
         os.replace(tmp_pointer, data_dir / POINTER)
@@ -96,9 +143,28 @@ def replace_store(
 
 
 def _prune(stores: Path, keep: Path) -> None:
+    """Delete the stores older than the KEEP_STORES most recent, but for those a process holds."""
     others = sorted((p for p in stores.iterdir() if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime)
     for old in others[: max(0, len(others) - (KEEP_STORES - 1))]:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            lease = (old / LEASE).open("rb")
+        except FileNotFoundError:  # a store from before leases, or a half-deleted one
+            shutil.rmtree(old, ignore_errors=True)
+            continue
+        with lease:
+            try:
+                fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # still served: the next build will try again
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def write_dumps(store: ox.Store, folder: Path, prefixes: dict[str, str]) -> None:
+    """The downloadable dumps of the whole dataset, gzipped, made once with the store."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, fmt in DUMP_FORMATS.items():
+        with gzip.open(folder / name, "wb", compresslevel=6) as handle:
+            store.dump(handle, format=fmt, **({"prefixes": prefixes} if fmt == ox.RdfFormat.TRIG else {}))
 
 
 RDF_FORMATS = {

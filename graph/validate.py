@@ -9,8 +9,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph.compile import CompiledGraph
+from graph.errors import Origin
 from graph.namespaces import RDF, RDFS, SH, Namespaces
-from graph.records import Origin
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+import ontology
+import shapes
 from graph.namespaces import Namespaces
-from kg.settings import ONTOLOGY_FILE, SHAPES_FILE
 
 
 def parse_turtle_file(path: Path, ns: Namespaces) -> Graph:
@@ -21,11 +22,11 @@ def parse_turtle_file(path: Path, ns: Namespaces) -> Graph:
     return graph
 
 
-def load_ontology(ns: Namespaces, path: Path = ONTOLOGY_FILE) -> Graph:
+def load_ontology(ns: Namespaces, path: Path = ontology.FILE) -> Graph:
     return parse_turtle_file(path, ns)
 
 
-def load_shapes(ns: Namespaces, path: Path = SHAPES_FILE) -> Graph:
+def load_shapes(ns: Namespaces, path: Path = shapes.FILE) -> Graph:
     return parse_turtle_file(path, ns)
 
 
@@ -65,3 +66,19 @@ class Vocabulary:
 
     def is_subproperty_of(self, prop: URIRef, ancestor: URIRef) -> bool:
         return ancestor in set(self.graph.transitive_objects(prop, RDFS.subPropertyOf))
+
+
+def vocabulary_terms(graph: Graph, ns: Namespaces) -> list[dict]:
+    """The terms a vocabulary (the ontology, the shapes) defines under our base, for its page."""
+    terms = []
+    for subject in sorted({s for s in graph.subjects(RDF.type, None) if str(s).startswith(ns.base)}, key=str):
+        terms.append({
+            "iri": str(subject),
+            "anchor": str(subject).rpartition("#")[2],
+            "label": str(graph.value(subject, RDFS.label) or ""),
+            "comment": str(graph.value(subject, RDFS.comment) or ""),
+            "kinds": sorted(ns.compact(str(t)) for t in graph.objects(subject, RDF.type)),
+            "parents": sorted(ns.compact(str(o)) for o in graph.objects(subject, RDFS.subClassOf)),
+            "superproperties": sorted(ns.compact(str(o)) for o in graph.objects(subject, RDFS.subPropertyOf)),
+        })
+    return terms

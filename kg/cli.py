@@ -6,9 +6,9 @@ line (or one line per problem) and exit non-zero, never as a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gzip
-import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -16,10 +16,11 @@ from typing import Callable
 import click
 
 from graph.errors import KgError
-from kg.settings import RECORDS_DIR, Settings
+from kg.settings import Settings, debug, serve_workers_with
 
 QUERY_FORMATS = ("table", "json", "csv", "tsv")
 EXPORT_FORMATS = ("nq", "trig", "ttl", "jsonld")
+SHARED_LINKS_TABLE = Path("../shared/links/external_ids.tsv")  # the development checkout's verified table
 
 
 def _fail(message: str) -> None:
@@ -37,7 +38,7 @@ def handles_errors(command: Callable) -> Callable:
         except OSError as exc:
             _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         except Exception as exc:  # a bug: still one line, with the traceback only on request
-            if os.environ.get("KG_DEBUG"):
+            if debug():
                 raise
             _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with KG_DEBUG=1 for the traceback")
 
@@ -45,19 +46,15 @@ def handles_errors(command: Callable) -> Callable:
 
 
 def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ValueError as exc:
-        raise KgError(f"bad setting in the environment: {exc}") from exc
+    return Settings.from_env()
 
 
 records_option = click.option(
     "--records",
     "records_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=RECORDS_DIR,
-    show_default="graph/records",
-    help="Directory of curated record files.",
+    default=None,
+    help="Directory of curated record files (default: KG_RECORDS_DIR, ./records).",
 )
 
 
@@ -70,13 +67,13 @@ def main() -> None:
 @main.command()
 @records_option
 @handles_errors
-def build(records_dir: Path) -> None:
+def build(records_dir: Path | None) -> None:
     """Compile the records, check every quote and the shapes, and replace the store atomically."""
     from graph.build import build as build_graph
     from graph.namespaces import Namespaces
 
     settings = _settings()
-    info, checked = build_graph(records_dir, Namespaces(settings.base_iri), settings.corpus_dir, settings.data_dir)
+    info, checked = build_graph(settings.sources(records_dir), Namespaces(settings.base_iri), settings.data_dir)
     if not checked.quotes_checked:
         click.echo("note: corpus not found (KG_CORPUS_DIR): quotes were not checked against the articles", err=True)
     click.echo(f"built {info.triples} triples from {len(info.sources)} record files into {settings.data_dir / info.path} (version {info.version})")
@@ -85,13 +82,13 @@ def build(records_dir: Path) -> None:
 @main.command()
 @records_option
 @handles_errors
-def validate(records_dir: Path) -> None:
+def validate(records_dir: Path | None) -> None:
     """Check the records: quotes against the articles, then SHACL with RDFS inference."""
     from graph.build import check
     from graph.namespaces import Namespaces
 
     settings = _settings()
-    checked = check(records_dir, Namespaces(settings.base_iri), settings.corpus_dir)
+    checked = check(settings.sources(records_dir), Namespaces(settings.base_iri))
     for violation in checked.violations:
         click.echo(str(violation))
     quotes = "quotes checked" if checked.quotes_checked else "quotes NOT checked (no corpus; set KG_CORPUS_DIR)"
@@ -106,16 +103,27 @@ def validate(records_dir: Path) -> None:
 @handles_errors
 def query(sparql: str, fmt: str) -> None:
     """Run a SPARQL query (use - to read it from standard input) against the store."""
-    from graph import query as q
+    from graph.engine import QueryJob
+    from graph.engine.embedded import EmbeddedEngine
+    from graph.sparql_guard import analyse
+    from kg.render import results_table
 
     settings = _settings()
     text = sys.stdin.read() if sparql == "-" else sparql
-    with q.opened(settings) as engine:
-        result = engine.run(text)
-        if fmt == "table":
-            q.print_table(result)
+    engine = EmbeddedEngine.open(settings.data_dir)
+    try:
+        graph = analyse(text, engine.prefixes).form in ("CONSTRUCT", "DESCRIBE")
+        if graph:  # a graph has no table or CSV: N-Triples, or JSON-LD for json
+            wire = "jsonld" if fmt == "json" else "ntriples"
         else:
-            sys.stdout.buffer.write(q.serialize_result(result, fmt))
+            wire = "json" if fmt == "table" else fmt
+        outcome = asyncio.run(engine.run(QueryJob(text, wire, limit=sys.maxsize)))
+    finally:
+        asyncio.run(engine.close())
+    if fmt == "table":
+        results_table(outcome.result.body, outcome.form)
+    else:
+        sys.stdout.buffer.write(outcome.result.body)
 
 
 @main.command()
@@ -126,7 +134,7 @@ def export(fmt: str, output: Path | None) -> None:
     """Write the whole dataset (N-Quads sorted, TriG, Turtle of the union, or JSON-LD)."""
     from graph.export import export_dataset
 
-    data = export_dataset(_settings(), fmt)
+    data = export_dataset(_settings().data_dir, fmt)
     if output is None:
         sys.stdout.buffer.write(data)
         return
@@ -140,9 +148,17 @@ def export(fmt: str, output: Path | None) -> None:
 @handles_errors
 def stats() -> None:
     """Triples, entities per class, and facts per article graph."""
-    from graph.stats import print_stats
+    from graph.engine.embedded import EmbeddedEngine
+    from graph.stats import stats as graph_stats
+    from kg.render import stats_tables
 
-    print_stats(_settings())
+    settings = _settings()
+    engine = EmbeddedEngine.open(settings.data_dir)
+    try:
+        info, folder = engine.info, engine.opened.folder
+        stats_tables(f"store {folder} ({info.origin}, version {info.version})", graph_stats(engine), info.triples)
+    finally:
+        asyncio.run(engine.close())
 
 
 @main.command()
@@ -152,9 +168,11 @@ def stats() -> None:
 def load(files: tuple[Path, ...], base_iri: str | None) -> None:
     """Load RDF files (.nt .nq .ttl .trig, optionally .gz) into a new store of their own in KG_DATA_DIR."""
     from graph.loading import load_files
+    from kg.render import LoadProgress
 
     settings = _settings()
-    info = load_files(settings.data_dir, list(files), base_iri)
+    with LoadProgress() as progress:
+        info = load_files(settings.data_dir, list(files), base_iri, progress.watch)
     click.echo(f"loaded {info.triples} triples from {len(files)} file(s) into {settings.data_dir / info.path}")
 
 
@@ -165,38 +183,27 @@ def load(files: tuple[Path, ...], base_iri: str | None) -> None:
     default=None,
     help="A table of verified identifiers to compare with (default: ../shared/links/external_ids.tsv, if present).",
 )
+@records_option
 @handles_errors
-def links(table: Path | None) -> None:
+def links(table: Path | None, records_dir: Path | None) -> None:
     """Coverage of the identity links per kind of entity and scheme, and the entities with none."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from graph.links import LINKS_FILE, SCHEMES, coverage, read_links, unattached
+    from graph.engine.embedded import EmbeddedEngine
+    from graph.links import coverage, read_links, unattached
     from graph.namespaces import Namespaces
-    from graph.store import open_store
-    from kg.settings import PROJECT_ROOT
+    from kg.render import coverage_tables
 
     settings = _settings()
-    store, info = open_store(settings.data_dir)
-    if info.kind != "curated":
-        raise KgError("`kg links` describes the curated graph; this store was made by `kg load`")
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    report = coverage(store, Namespaces(settings.base_iri))
-    schemes = list(SCHEMES)
-    grid = Table("kind", "entities", *schemes, "with no link", title="Identity links: entities linked, per scheme")
-    for cov in report:
-        grid.add_row(cov.kind, str(len(cov.entities)), *(str(len(cov.by_scheme.get(s, ()))) for s in schemes), str(len(cov.unlinked)))
-    console.print(grid)
-    for cov in report:
-        if cov.unlinked:
-            names = ", ".join(label for label, _ in cov.unlinked)
-            console.print(f"[bold]{cov.kind}[/bold] with no verified identifier ({len(cov.unlinked)}): {names}", soft_wrap=True)
-    table = table or (PROJECT_ROOT.parent / "shared" / "links" / "external_ids.tsv")
-    if table.is_file():
-        missing = unattached(table, read_links(LINKS_FILE))
-        console.print(f"\n{table}: {len(missing)} VERIFIED row(s) not attached to an entity")
-        for row in missing:
-            console.print(f"  {row['entity_label']} ({row['entity_type']}): {row['scheme']} {row['identifier']}: no entity of the graph is this", soft_wrap=True)
+    engine = EmbeddedEngine.open(settings.data_dir)
+    try:
+        if engine.info.origin != "curated":
+            raise KgError("`kg links` describes the curated graph; this store was made by `kg load`")
+        report = coverage(engine, Namespaces(settings.base_iri))
+    finally:
+        asyncio.run(engine.close())
+    table = table or (SHARED_LINKS_TABLE if SHARED_LINKS_TABLE.is_file() else None)
+    links_file = settings.sources(records_dir).links_file
+    missing = unattached(table, read_links(links_file)) if table is not None and table.is_file() else []
+    coverage_tables(report, table if table is not None and table.is_file() else None, missing)
 
 
 @main.command()
@@ -210,24 +217,22 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from graph.store import read_info
 
-    from api.workers import malloc_library
-
     settings = _settings()
-    malloc_library(settings.query_malloc)  # a bad setting is one line here, not a failed worker later
+    settings.pool()  # a bad allocator setting is one line here, not a failed worker later
     info = read_info(settings.data_dir)
-    if info is None or (info.kind == "curated" and info.base_iri != settings.base_iri):
+    if info is None or (info.origin == "curated" and info.base_iri != settings.base_iri):
         click.echo(f"building the graph into {settings.data_dir} for {settings.base_iri} ...", err=True)
         from graph.build import build as build_graph
         from graph.namespaces import Namespaces
 
-        build_graph(RECORDS_DIR, Namespaces(settings.base_iri), settings.corpus_dir, settings.data_dir)
+        build_graph(settings.sources(), Namespaces(settings.base_iri), settings.data_dir)
     host = host or settings.host
     port = port or settings.port
     workers = workers or settings.workers
-    os.environ.update({"KG_HOST": host, "KG_PORT": str(port), "KG_WORKERS": str(workers)})
+    serve_workers_with(host, port, workers)
     click.echo(f"serving {settings.data_dir} at http://{host}:{port}/ (public base {settings.base_iri})", err=True)
     uvicorn.run(
-        "api.app:create_app",
+        "kg.serve:app",
         factory=True,
         host=host,
         port=port,

@@ -1,10 +1,11 @@
-"""All configuration, read from environment variables with documented defaults.
+"""All configuration, read from environment variables with documented defaults, in one place.
 
 | variable | default | meaning |
 |---|---|---|
 | KG_BASE_IRI | http://127.0.0.1:8000 | public base IRI: the graph's IRIs are minted under it and resolve there |
 | KG_DATA_DIR | ./data | where stores live (`kg build` and `kg load` write there, `kg serve` reads) |
-| KG_CORPUS_DIR | ../shared/corpus beside the project, if present | the articles, for the quote check |
+| KG_RECORDS_DIR | ./records | the curated records and their identity links; drafts go in its `drafts/` |
+| KG_CORPUS_DIR | ../shared/corpus, if present | the articles, for the quote check |
 | KG_HOST | 127.0.0.1 | address `kg serve` binds |
 | KG_PORT | 8000 | port `kg serve` binds |
 | KG_QUERY_TIMEOUT | 10 | seconds a SPARQL query may run before it is stopped |
@@ -15,6 +16,10 @@
 | KG_DOCUMENT_CACHE_MB | 64 | memory for documents already built (entity pages in each format, ontology, VoID...), per HTTP worker; 0 builds every request anew |
 | KG_MAX_REQUEST_BYTES | 1000000 | largest request body or query string; larger gets 413 |
 | KG_SERVICE_ALLOWLIST | (empty) | space-separated SPARQL endpoints a query may name in SERVICE |
+
+This module is the only reader of the environment: the layers below get what they need as small
+frozen objects (graph.config.Sources and PoolConfig, graph.policy.QueryPolicy,
+api.config.ServiceConfig).
 """
 
 from __future__ import annotations
@@ -23,15 +28,22 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-RECORDS_DIR = PROJECT_ROOT / "graph" / "records"
-ONTOLOGY_FILE = PROJECT_ROOT / "ontology" / "kg.ttl"
-SHAPES_FILE = PROJECT_ROOT / "shapes" / "kg-shapes.ttl"
+from api.config import ServiceConfig
+from graph.config import PoolConfig, Sources
+from graph.errors import KgError
+from graph.policy import QueryPolicy
+
+SHARED_CORPUS = Path("../shared/corpus")  # the development checkout's shared articles
+JEMALLOC_PATHS = (
+    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib64/libjemalloc.so.2",
+    "/usr/lib/libjemalloc.so.2",
+)
 
 
 def _default_corpus_dir() -> Path | None:
-    candidate = PROJECT_ROOT.parent / "shared" / "corpus"
-    return candidate if candidate.is_dir() else None
+    return SHARED_CORPUS if SHARED_CORPUS.is_dir() else None
 
 
 def _env_path(name: str) -> Path | None:
@@ -39,10 +51,37 @@ def _env_path(name: str) -> Path | None:
     return Path(value) if value else None
 
 
+def debug() -> bool:
+    """KG_DEBUG: show the traceback of an internal error instead of one line."""
+    return bool(os.environ.get("KG_DEBUG"))
+
+
+def serve_workers_with(host: str, port: int, workers: int) -> None:
+    """Hand the command line's --host, --port and --workers to the HTTP worker processes, which
+    read their settings from the environment (uvicorn starts them from a factory's name)."""
+    os.environ.update({"KG_HOST": host, "KG_PORT": str(port), "KG_WORKERS": str(workers)})
+
+
+def malloc_library(setting: str) -> str | None:
+    """The allocator library to preload into query processes, or None for the system's malloc.
+
+    pyoxigraph, like Oxigraph's own server, allocates with the system's malloc; with jemalloc
+    preloaded the aggregate query of the benchmark runs ~10-20% faster (bench/RESULTS.md, run 3).
+    """
+    if setting == "system":
+        return None
+    if setting == "auto":
+        return next((path for path in JEMALLOC_PATHS if Path(path).is_file()), None)
+    if not Path(setting).is_file():
+        raise KgError(f"KG_QUERY_MALLOC={setting}: no such file (use auto, system or a library path)")
+    return setting
+
+
 @dataclass(frozen=True)
 class Settings:
     base_iri: str = "http://127.0.0.1:8000"
     data_dir: Path = Path("data")
+    records_dir: Path = Path("records")
     corpus_dir: Path | None = field(default_factory=_default_corpus_dir)
     host: str = "127.0.0.1"
     port: int = 8000
@@ -59,18 +98,37 @@ class Settings:
     def from_env(cls) -> "Settings":
         env = os.environ
         defaults = cls()
-        return cls(
-            base_iri=env.get("KG_BASE_IRI", defaults.base_iri).rstrip("/"),
-            data_dir=_env_path("KG_DATA_DIR") or defaults.data_dir,
-            corpus_dir=_env_path("KG_CORPUS_DIR") or defaults.corpus_dir,
-            host=env.get("KG_HOST", defaults.host),
-            port=int(env.get("KG_PORT", defaults.port)),
-            query_timeout=float(env.get("KG_QUERY_TIMEOUT", defaults.query_timeout)),
-            result_limit=int(env.get("KG_RESULT_LIMIT", defaults.result_limit)),
-            workers=int(env.get("KG_WORKERS", defaults.workers)),
-            query_threads=int(env.get("KG_QUERY_THREADS", defaults.query_threads)),
-            query_malloc=env.get("KG_QUERY_MALLOC", defaults.query_malloc),
-            document_cache_mb=int(env.get("KG_DOCUMENT_CACHE_MB", defaults.document_cache_mb)),
-            max_request_bytes=int(env.get("KG_MAX_REQUEST_BYTES", defaults.max_request_bytes)),
-            service_allowlist=tuple(env.get("KG_SERVICE_ALLOWLIST", "").split()),
+        try:
+            return cls(
+                base_iri=env.get("KG_BASE_IRI", defaults.base_iri).rstrip("/"),
+                data_dir=_env_path("KG_DATA_DIR") or defaults.data_dir,
+                records_dir=_env_path("KG_RECORDS_DIR") or defaults.records_dir,
+                corpus_dir=_env_path("KG_CORPUS_DIR") or defaults.corpus_dir,
+                host=env.get("KG_HOST", defaults.host),
+                port=int(env.get("KG_PORT", defaults.port)),
+                query_timeout=float(env.get("KG_QUERY_TIMEOUT", defaults.query_timeout)),
+                result_limit=int(env.get("KG_RESULT_LIMIT", defaults.result_limit)),
+                workers=int(env.get("KG_WORKERS", defaults.workers)),
+                query_threads=int(env.get("KG_QUERY_THREADS", defaults.query_threads)),
+                query_malloc=env.get("KG_QUERY_MALLOC", defaults.query_malloc),
+                document_cache_mb=int(env.get("KG_DOCUMENT_CACHE_MB", defaults.document_cache_mb)),
+                max_request_bytes=int(env.get("KG_MAX_REQUEST_BYTES", defaults.max_request_bytes)),
+                service_allowlist=tuple(env.get("KG_SERVICE_ALLOWLIST", "").split()),
+            )
+        except ValueError as exc:
+            raise KgError(f"bad setting in the environment: {exc}") from exc
+
+    def sources(self, records_dir: Path | None = None) -> Sources:
+        return Sources(records_dir or self.records_dir, self.corpus_dir)
+
+    def pool(self) -> PoolConfig:
+        return PoolConfig(self.query_threads, self.query_timeout, malloc_library(self.query_malloc), dict(os.environ))
+
+    def service(self) -> ServiceConfig:
+        return ServiceConfig(
+            base_iri=self.base_iri,
+            result_limit=self.result_limit,
+            max_request_bytes=self.max_request_bytes,
+            document_cache_mb=self.document_cache_mb,
+            policy=QueryPolicy(service_allowlist=self.service_allowlist),
         )

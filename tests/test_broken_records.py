@@ -7,47 +7,14 @@ from pathlib import Path
 import pytest
 
 from graph.build import ValidationFailed, build, check
+from graph.config import Sources
 from graph.errors import RecordErrors
 from graph.namespaces import Namespaces
 from graph.store import read_info
-from tests.conftest import BASE, CORPUS, needs_corpus
+from tests.support.paths import BASE, CORPUS, needs_corpus
+from tests.support.records import VALID
 
 pytestmark = needs_corpus
-
-VALID = """\
-article:
-  slug: test-article
-  file: 000_6a728bf7d395fcc2.txt
-  url: https://example.org/test
-  title: Test
-  published: ~
-  publisher: organization/dknews
-  author: ~
-entities:
-  - id: organization/dknews
-    type: NewsOutlet
-    label: DKnews International News Agency
-    quote: DKnews.kz reports
-  - id: organization/nac
-    type: ThinkTank
-    label: National Analytical Center
-    alt: [NAC]
-    quote: The National Analytical Center (NAC)
-    facts:
-      - kgo:basedAt: organization/nu
-        quote: Nazarbayev University-based policy think tank
-  - id: organization/nu
-    type: University
-    label: Nazarbayev University
-    quote: Nazarbayev University is making a sustained and substantial contribution
-  - id: event/series
-    type: EventSeries
-    label: A series of events
-    quote: a series of three events have been held
-    facts:
-      - schema:startDate: 2025-06-09
-        quote: Between 9 and 11 June 2025
-"""
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -59,12 +26,12 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def problems_of(tmp_path: Path, text: str) -> str:
     with pytest.raises(RecordErrors) as caught:
-        check(write(tmp_path, text), Namespaces(BASE), CORPUS)
+        check(Sources(write(tmp_path, text), CORPUS), Namespaces(BASE))
     return str(caught.value)
 
 
 def violations_of(tmp_path: Path, text: str) -> list[str]:
-    checked = check(write(tmp_path, text), Namespaces(BASE), CORPUS)
+    checked = check(Sources(write(tmp_path, text), CORPUS), Namespaces(BASE))
     return [str(v) for v in checked.violations]
 
 
@@ -144,7 +111,7 @@ def test_two_files_disagreeing_on_a_label(tmp_path):
     )
     (records / "001-other.yaml").write_text(other)
     with pytest.raises(RecordErrors) as caught:
-        check(records, Namespaces(BASE), CORPUS)
+        check(Sources(records, CORPUS), Namespaces(BASE))
     assert "organization/nu: label 'Nazarbayev Univ.' differs from 'Nazarbayev University' declared at" in str(caught.value)
 
 
@@ -167,10 +134,10 @@ def test_a_position_without_holder_is_reported(tmp_path):
 def test_a_failed_build_leaves_the_previous_store_untouched(tmp_path):
     data = tmp_path / "data"
     good = write(tmp_path, VALID)
-    info, _ = build(good, Namespaces(BASE), CORPUS, data)
+    info, _ = build(Sources(good, CORPUS), Namespaces(BASE), data)
     (good / "000-test.yaml").write_text(VALID.replace("    label: National Analytical Center\n", ""))
     with pytest.raises(ValidationFailed):
-        build(good, Namespaces(BASE), CORPUS, data)
+        build(Sources(good, CORPUS), Namespaces(BASE), data)
     assert read_info(data) == info
     assert (data / info.path).is_dir()
     assert len(list((data / "stores").iterdir())) == 1

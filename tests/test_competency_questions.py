@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graph.query import term_text
-from kg.settings import PROJECT_ROOT
-from tests.conftest import SHARED
+import queries
+from tests.support.paths import QUESTIONS, needs_questions
+from tests.support.queries import rows as run_rows
 
-QUESTIONS_FILE = SHARED / "questions" / "public.yaml"
-QUERIES = PROJECT_ROOT / "queries" / "competency"
+QUESTIONS_FILE = QUESTIONS
+QUERIES = queries.COMPETENCY
 QUALIFIER_WORDS = {"exact": "exactly", "around": "around", "over": "over"}
 
 
@@ -67,13 +67,11 @@ def matches(item: dict, row: dict[str, str]) -> bool:
     return all(part & values for part in item_parts(item))
 
 
-@pytest.mark.skipif(not QUESTIONS_FILE.is_file(), reason="../shared/questions/public.yaml is not present")
+@needs_questions
 @pytest.mark.parametrize("question", _questions(), ids=lambda q: q["id"])
 def test_competency_question(question: dict, engine) -> None:
     query_file = QUERIES / f"{question['id']}.rq"
-    result = engine.run(query_file.read_text())
-    names = [v.value for v in result.variables]
-    rows = [{n: term_text(s[n]) for n in names if s[n] is not None} for s in result]
+    rows = run_rows(engine, query_file.read_text())
     expected = question["answer"]
     for item in expected:
         assert any(matches(item, row) for row in rows), f"{question['id']}: no row answers {item}; rows: {rows}"
@@ -82,7 +80,9 @@ def test_competency_question(question: dict, engine) -> None:
         assert not extra, f"{question['id']}: rows beyond the expected answer: {extra}"
 
 
+@needs_questions
 def test_every_public_question_has_a_query() -> None:
     ids = {q["id"] for q in _questions()}
+    assert ids
     missing = sorted(i for i in ids if not (QUERIES / f"{i}.rq").is_file())
     assert not missing

@@ -7,7 +7,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from graph.evaluate import QueryJob, evaluate, used_prefixes
+from graph.engine.evaluate import QueryJob, evaluate, used_prefixes
 
 PREFIXES = {"ex": "http://ex.org/", "schema": "https://schema.org/", "": "http://empty.org/"}
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from graph.build import build
-from graph.namespaces import Namespaces
-from graph.query import term_text
-from graph.quotes import normalise
-from graph.store import open_store, sorted_nquads
-from graph.vocabulary import Vocabulary, load_ontology, load_shapes
-from kg.settings import RECORDS_DIR
-from tests.conftest import BASE, CORPUS, needs_corpus
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDFS, SH
 
-
-def rows(engine, sparql: str) -> list[dict[str, str]]:
-    result = engine.run(sparql)
-    names = [v.value for v in result.variables]
-    return [{n: term_text(s[n]) for n in names if s[n] is not None} for s in result]
+from graph.build import build
+from graph.quotes import normalise
+from graph.store import open_store, sorted_nquads
+from graph.vocabulary import Vocabulary, load_ontology, load_shapes
+from tests.support.paths import BASE, CORPUS, needs_corpus
+from tests.support.queries import rows
 
 
 def test_one_named_graph_per_article_with_its_metadata(engine):
@@ -96,12 +89,13 @@ def test_boilerplate_is_not_content(engine):
     assert not {"UNDP", "IMF", "World Bank"} & mentioned
 
 
-def test_the_build_is_deterministic(tmp_path, data_dir):
+def test_the_build_is_deterministic(tmp_path, data_dir, sources, ns):
     again = tmp_path / "again"
-    build(RECORDS_DIR, Namespaces(BASE), CORPUS if CORPUS.is_dir() else None, again)
-    first, _ = open_store(data_dir)
-    second, _ = open_store(again)
-    assert sorted_nquads(first) == sorted_nquads(second)
+    build(sources, ns, again)
+    first, second = open_store(data_dir), open_store(again)
+    assert sorted_nquads(first.store) == sorted_nquads(second.store)
+    first.close()
+    second.close()
 
 
 def test_every_class_and_property_used_is_declared_labelled_and_defined(engine, ns):

@@ -9,11 +9,13 @@ import httpx
 
 import graph.search
 from api.app import create_app
-from tests.conftest import settings_for
+from api.config import ServiceConfig
+from graph.engine.embedded import EmbeddedEngine
+from tests.support.paths import BASE
 
 
 def test_the_first_search_builds_the_index_once_while_other_requests_are_answered(data_dir, monkeypatch):
-    real_build = graph.search.SearchIndex.from_store.__func__
+    real_build = graph.search.SearchIndex.from_engine.__func__
     builds = []
 
     def slow_build(cls, *args, **kwargs):
@@ -21,8 +23,8 @@ def test_the_first_search_builds_the_index_once_while_other_requests_are_answere
         time.sleep(1.0)  # as reading every name of a large store does
         return real_build(cls, *args, **kwargs)
 
-    monkeypatch.setattr(graph.search.SearchIndex, "from_store", classmethod(slow_build))
-    front = create_app(settings_for(data_dir))
+    monkeypatch.setattr(graph.search.SearchIndex, "from_engine", classmethod(slow_build))
+    front = create_app(ServiceConfig(BASE), lambda: EmbeddedEngine.open(data_dir))
 
     async def scenario():
         async with front.app.router.lifespan_context(front.app):

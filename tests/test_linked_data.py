@@ -1,8 +1,10 @@
-"""Entity IRIs, vocabularies, VoID, dumps, search and operations of a real `kg serve`."""
+"""Entity IRIs, vocabularies, VoID, dumps, search and operations of the service, in-process over
+the in-memory engine (SPARQL only), and over the embedded one where only it has the data (dumps)."""
 
 from __future__ import annotations
 
 import gzip
+import json
 
 import httpx
 import pytest
@@ -10,16 +12,12 @@ import rdflib
 import rdflib.compare
 from pyld import jsonld
 
-from tests.service import start_service
+from graph.engine.embedded import EmbeddedEngine
+from graph.loading import load_files
+from tests.conftest import in_process
+from tests.support.paths import BASE
 
 PEOPLE = ("colin-knox", "rassul-rysmambetov", "alikhan-baimenov")
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = start_service(tmp_path_factory.mktemp("ld"))
-    yield svc
-    svc.stop()
 
 
 def loader_for(http: httpx.Client):
@@ -56,9 +54,11 @@ def test_jsonld_round_trips_to_exactly_the_turtle_triples(http, path):
         assert str(s).startswith("http") and str(p).startswith("http")
 
 
-def test_rdflib_reads_the_jsonld_too(http, service):
-    doc = http.get("/id/person/colin-knox", headers={"Accept": "application/ld+json"})
-    graph = rdflib.Graph().parse(data=doc.text, format="json-ld", base=service.url)
+def test_rdflib_reads_the_jsonld_too(http):
+    doc = http.get("/id/person/colin-knox", headers={"Accept": "application/ld+json"}).json()
+    assert doc["@context"] == f"{BASE}/context.jsonld"
+    doc["@context"] = http.get("/context.jsonld").json()["@context"]  # rdflib would fetch it from the web
+    graph = rdflib.Graph().parse(data=json.dumps(doc), format="json-ld", base=BASE)
     assert rdflib.compare.isomorphic(graph, turtle_triples(http, "/id/person/colin-knox"))
 
 
@@ -115,7 +115,7 @@ def test_entity_html_shows_relations_sources_and_quotes(http):
     assert "Professor of the NU Graduate School of Public Policy" in page
     assert "001_3cbba066ae2e4c25.txt" in page or "NU Press Office" in page
     assert "has been researching issues of public sector reform" in page
-    assert 'href="http://127.0.0.1' in page
+    assert 'href="http://kg.test' in page
 
 
 def test_etag_304_cache_control_and_head(http):
@@ -162,7 +162,7 @@ def test_context_is_served_and_self_contained(http):
 
 
 @pytest.mark.parametrize("path", ["/ontology", "/shapes"])
-def test_vocabularies_resolve_at_their_namespace(http, service, path):
+def test_vocabularies_resolve_at_their_namespace(http, path):
     graph = turtle_triples(http, path)
     assert len(graph) > 100
     jsonld_doc = http.get(path, headers={"Accept": "application/ld+json"})
@@ -170,16 +170,16 @@ def test_vocabularies_resolve_at_their_namespace(http, service, path):
     page = http.get(path, headers={"Accept": "text/html"}).text
     assert "<table>" in page
     if path == "/ontology":
-        person = rdflib.URIRef(f"{service.url}/ontology#Person")
+        person = rdflib.URIRef(f"{BASE}/ontology#Person")
         assert graph.value(person, rdflib.RDFS.label) == rdflib.Literal("Person", lang="en")
         assert 'id="Person"' in page
 
 
-def test_void_describes_the_dataset(http, service):
+def test_void_describes_the_dataset(http):
     graph = turtle_triples(http, "/.well-known/void")
     void = rdflib.Namespace("http://rdfs.org/ns/void#")
-    dataset = rdflib.URIRef(f"{service.url}/.well-known/void#dataset")
-    assert graph.value(dataset, void.sparqlEndpoint) == rdflib.URIRef(f"{service.url}/sparql")
+    dataset = rdflib.URIRef(f"{BASE}/.well-known/void#dataset")
+    assert graph.value(dataset, void.sparqlEndpoint) == rdflib.URIRef(f"{BASE}/sparql")
     assert int(graph.value(dataset, void.triples)) > 10_000
     assert len(list(graph.objects(dataset, void.exampleResource))) >= 3
     graphs = {s for s in graph.objects(dataset, void.subset) if "/graph/" in str(s) or str(s).endswith("/ontology")}
@@ -187,9 +187,9 @@ def test_void_describes_the_dataset(http, service):
     linksets = {s for s in graph.objects(dataset, void.subset) if (s, rdflib.RDF.type, void.Linkset) in graph}
     assert {str(graph.value(s, void.objectsTarget)) for s in linksets} == {
         "http://www.wikidata.org/", "https://www.geonames.org/", "https://ror.org/", "http://dbpedia.org/"}
-    assert rdflib.URIRef(f"{service.url}/ontology#") in set(graph.objects(dataset, void.vocabulary))
+    assert rdflib.URIRef(f"{BASE}/ontology#") in set(graph.objects(dataset, void.vocabulary))
     dumps = set(graph.objects(dataset, void.dataDump))
-    assert rdflib.URIRef(f"{service.url}/dumps/graph.nq.gz") in dumps
+    assert rdflib.URIRef(f"{BASE}/dumps/graph.nq.gz") in dumps
 
 
 def test_void_for_a_browser(http):
@@ -198,12 +198,19 @@ def test_void_for_a_browser(http):
 
 
 @pytest.mark.parametrize("name,fmt", [("graph.nq.gz", "nquads"), ("graph.trig.gz", "trig")])
-def test_dumps_download_and_parse(http, name, fmt):
-    response = http.get(f"/dumps/{name}")
-    assert response.status_code == 200
+def test_dumps_made_with_the_store_download_and_parse(data_dir, name, fmt):
+    with in_process(EmbeddedEngine.open(data_dir)) as http:
+        response = http.get(f"/dumps/{name}")
+        assert response.status_code == 200
+        assert http.get("/dumps/graph.csv").status_code == 404
     dataset = rdflib.Dataset()
     dataset.parse(data=gzip.decompress(response.content), format=fmt)
     assert len(list(dataset.graphs())) >= 6
+
+
+def test_an_engine_without_dumps_answers_404(http):
+    response = http.get("/dumps/graph.nq.gz")
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
 
 
 def test_search_is_ranked_and_forgiving(http):
@@ -247,14 +254,11 @@ def test_serves_a_store_made_by_kg_load(tmp_path):
     data = tmp_path / "other.ttl"
     data.write_text('@prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
                     'ex:a rdfs:label "Alpha" ; ex:knows ex:b . ex:b rdfs:label "Beta" .\n')
-    svc = start_service(tmp_path, load=[data])
-    try:
-        with svc.client() as http:
-            result = http.get("/sparql", params={"query": "SELECT ?l WHERE { <http://example.org/a> rdfs:label ?l }"}).json()
-            assert result["results"]["bindings"][0]["l"]["value"] == "Alpha"
-            assert http.get("/health").json()["graph"] == "loaded"
-            assert [r["label"] for r in http.get("/search", params={"q": "bet"}).json()["results"]] == ["Beta"]
-            void = http.get("/.well-known/void", headers={"Accept": "text/turtle"})
-            assert void.status_code == 200
-    finally:
-        svc.stop()
+    load_files(tmp_path / "loaded", [data])
+    with in_process(EmbeddedEngine.open(tmp_path / "loaded")) as http:
+        result = http.get("/sparql", params={"query": "SELECT ?l WHERE { <http://example.org/a> rdfs:label ?l }"}).json()
+        assert result["results"]["bindings"][0]["l"]["value"] == "Alpha"
+        assert http.get("/health").json()["graph"] == "loaded"
+        assert [r["label"] for r in http.get("/search", params={"q": "bet"}).json()["results"]] == ["Beta"]
+        void = http.get("/.well-known/void", headers={"Accept": "text/turtle"})
+        assert void.status_code == 200

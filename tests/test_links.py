@@ -9,12 +9,12 @@ import re
 import pytest
 
 from graph.build import check
+from graph.config import Sources
 from graph.errors import RecordErrors
-from graph.links import LINKS_FILE, read_links
+from graph.links import read_links
 from graph.namespaces import Namespaces
-from tests.conftest import BASE, CORPUS, SHARED, needs_corpus, run_kg
-from tests.service import start_service
-from tests.test_broken_records import VALID
+from tests.support.paths import BASE, CORPUS, RECORDS, SHARED, needs_corpus
+from tests.support.records import VALID
 
 SHARED_TABLE = SHARED / "links" / "external_ids.tsv"
 needs_table = pytest.mark.skipif(not SHARED_TABLE.is_file(), reason="../shared/links is not present")
@@ -23,7 +23,7 @@ needs_table = pytest.mark.skipif(not SHARED_TABLE.is_file(), reason="../shared/l
 @needs_table
 def test_every_verified_identifier_is_attached_with_its_source_and_no_other():
     shared = [r for r in csv.DictReader(SHARED_TABLE.open(), delimiter="\t") if r["status"] == "VERIFIED"]
-    ours = {(r.scheme, r.identifier): r for r in read_links(LINKS_FILE)}
+    ours = {(r.scheme, r.identifier): r for r in read_links(RECORDS / "links.tsv")}
     unattached = {r["entity_label"] for r in shared if (r["scheme"], r["identifier"]) not in ours}
     assert unattached == {"United Arab Emirates"}  # verified, but no article mentions it
     shared_keys = {(r["scheme"], r["identifier"]): r for r in shared}
@@ -32,24 +32,13 @@ def test_every_verified_identifier_is_attached_with_its_source_and_no_other():
         assert row.source == shared_keys[key]["source"]
 
 
-def test_links_cli_reports_coverage_and_what_is_left(tmp_path):
-    data = tmp_path / "data"
-    assert run_kg("build", data_dir=data).returncode == 0
-    result = run_kg("links", data_dir=data)
-    assert result.returncode == 0, result.stderr
-    assert re.search(r"place\s+│\s+13\s+│\s+13\s+│\s+13", result.stdout)
-    assert "person with no verified identifier (17)" in result.stdout
-    if SHARED_TABLE.is_file():
-        assert "5 VERIFIED row(s) not attached" in result.stdout and "United Arab Emirates" in result.stdout
-
-
 def check_with_links(tmp_path, rows: list[str], extra_records: str = ""):
     records = tmp_path / "records"
     records.mkdir()
     (records / "000-test.yaml").write_text(VALID + extra_records)
     header = "entity\tscheme\tidentifier\trelation\tsource\tnote\n"
     (records / "links.tsv").write_text(header + "".join(r + "\n" for r in rows))
-    return check(records, Namespaces(BASE), CORPUS)
+    return check(Sources(records, CORPUS), Namespaces(BASE))
 
 
 @needs_corpus
@@ -102,24 +91,16 @@ def test_codes_only_on_countries(tmp_path):
     assert any("Country" in str(v) or "only a country" in str(v) or "more than one top-level kind" in str(v) for v in checked.violations)
 
 
-# -- over HTTP ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = start_service(tmp_path_factory.mktemp("links"))
-    yield svc
-    svc.stop()
-
+# -- over HTTP, in-process ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("path,expected", [
     ("/id/place/kazakhstan", {"http://www.wikidata.org/entity/Q232", "https://sws.geonames.org/1522867/", "http://dbpedia.org/resource/Kazakhstan"}),
     ("/id/organization/nazarbayev-university", {"http://www.wikidata.org/entity/Q2783344", "https://ror.org/052bx8q98"}),
     ("/id/organization/undp", {"http://www.wikidata.org/entity/Q161718", "https://ror.org/051777d98"}),
 ])
-def test_entity_jsonld_carries_the_verified_identifiers(service, path, expected):
-    with service.client() as http:
-        doc = http.get(path, headers={"Accept": "application/ld+json"}).json()
-        context = http.get("/context.jsonld").json()["@context"]
+def test_entity_jsonld_carries_the_verified_identifiers(http, path, expected):
+    doc = http.get(path, headers={"Accept": "application/ld+json"}).json()
+    context = http.get("/context.jsonld").json()["@context"]
     prefixes = {k: v for k, v in context.items() if isinstance(v, str)}
 
     def expand(curie):
@@ -131,9 +112,8 @@ def test_entity_jsonld_carries_the_verified_identifiers(service, path, expected)
     assert provenance and all(e["verifiedIn"] for e in provenance)
 
 
-def test_undp_kazakhstan_is_not_undp(service):
-    with service.client() as http:
-        doc = http.get("/id/organization/undp-kazakhstan", headers={"Accept": "application/ld+json"}).json()
+def test_undp_kazakhstan_is_not_undp(http):
+    doc = http.get("/id/organization/undp-kazakhstan", headers={"Accept": "application/ld+json"}).json()
     assert doc["sameAs"] == []
     assert [v["@id"] for v in doc["subOrganizationOf"]] == ["organization:undp"]
 
@@ -155,24 +135,21 @@ def test_undp_kazakhstan_is_not_undp(service):
     ("http://dbpedia.org/resource/Dubai", "place/dubai"),
     ("Q178079", "topic/meritocracy"),
 ])
-def test_sameas_resolves_every_variant(service, uri, entity):
-    with service.client() as http:
-        response = http.get("/sameas", params={"uri": uri})
+def test_sameas_resolves_every_variant(http, uri, entity):
+    response = http.get("/sameas", params={"uri": uri})
     assert response.status_code == 303
-    assert response.headers["location"] == f"{service.url}/id/{entity}"
+    assert response.headers["location"] == f"{BASE}/id/{entity}"
 
 
-def test_sameas_unknown_is_404_problem(service):
-    with service.client() as http:
-        response = http.get("/sameas", params={"uri": "Q878"})  # the UAE: verified, but not in the graph
-        assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
-        assert http.get("/sameas").status_code == 400
+def test_sameas_unknown_is_404_problem(http):
+    response = http.get("/sameas", params={"uri": "Q878"})  # the UAE: verified, but not in the graph
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+    assert http.get("/sameas").status_code == 400
 
 
-def test_entity_pages_embed_schema_org_markup(service):
-    with service.client() as http:
-        page = http.get("/id/organization/nazarbayev-university", headers={"Accept": "text/html"}).text
-        event = http.get("/id/event/world-government-summit-2019", headers={"Accept": "text/html"}).text
+def test_entity_pages_embed_schema_org_markup(http):
+    page = http.get("/id/organization/nazarbayev-university", headers={"Accept": "text/html"}).text
+    event = http.get("/id/event/world-government-summit-2019", headers={"Accept": "text/html"}).text
     [markup] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page)
     data = json.loads(markup)
     assert data["@context"] == "https://schema.org" and data["@type"] == "CollegeOrUniversity"

@@ -11,8 +11,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
 from bench.reconcile_quality import evaluate, load_variants
-from tests.conftest import SHARED
-from tests.service import start_service
+from tests.support.paths import BASE, SHARED
 
 SCHEMAS = SHARED / "reconciliation-0.2" / "schemas"
 needs_schemas = pytest.mark.skipif(not SCHEMAS.is_dir(), reason="../shared/reconciliation-0.2 is not present")
@@ -29,13 +28,6 @@ def validator(name: str):
     return jsonschema.Draft7Validator(schema, registry=registry)
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = start_service(tmp_path_factory.mktemp("reconcile"))
-    yield svc
-    svc.stop()
-
-
 def post_queries(http, queries: dict) -> dict:
     response = http.post("/reconcile", data={"queries": json.dumps(queries)})
     assert response.status_code == 200, response.text
@@ -43,11 +35,11 @@ def post_queries(http, queries: dict) -> dict:
 
 
 @needs_schemas
-def test_manifest_validates_and_points_to_our_services(http, service):
+def test_manifest_validates_and_points_to_our_services(http):
     manifest = http.get("/reconcile").json()
     validator("manifest").validate(manifest)
-    assert manifest["identifierSpace"] == f"{service.url}/id/"
-    assert manifest["view"]["url"] == f"{service.url}/id/{{{{id}}}}"
+    assert manifest["identifierSpace"] == f"{BASE}/id/"
+    assert manifest["view"]["url"] == f"{BASE}/id/{{{{id}}}}"
     assert {"entity", "type", "property"} <= set(manifest["suggest"])
     assert http.get("/reconcile", headers={"Origin": "http://localhost:3333"}).headers["access-control-allow-origin"] == "*"
 
@@ -63,13 +55,13 @@ def test_the_published_query_examples_are_accepted_and_answers_validate(http):
 
 
 @needs_schemas
-def test_variants_validate_and_are_reconciled_precisely(http, service):
+def test_variants_validate_and_are_reconciled_precisely(http):
     variants = load_variants()
     queries = {f"q{i}": v["spec"] for i, v in enumerate(variants)}
     validator("reconciliation-query-batch").validate(queries)
     results = post_queries(http, queries)
     validator("reconciliation-result-batch").validate(results)
-    report = evaluate(service.url)
+    report = evaluate(http)
     print(f"\nreconciliation: top-1 {report['top1_accuracy']:.1%}, match precision {report['match_precision']:.1%}, recall {report['match_recall']:.1%}")
     assert report["match_precision"] == 1.0  # a `match` is never wrong on this set
     assert report["top1_accuracy"] >= 0.95

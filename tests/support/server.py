@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 
 from graph.build import build
+from graph.config import Sources
 from graph.loading import load_files
 from graph.namespaces import Namespaces
-from kg.settings import PROJECT_ROOT, RECORDS_DIR
-from tests.conftest import CORPUS
+from tests.support.paths import BASE, CORPUS, PROJECT_ROOT, RECORDS
 
 
 def free_port() -> int:
@@ -71,17 +71,19 @@ class Service:
             self.process.kill()
 
 
-def start_service(tmp: Path, env: dict[str, str] | None = None, workers: int = 1, load: list[Path] | None = None) -> Service:
-    """Build the curated graph (or `kg load` the files given) and serve it."""
+def start_service(tmp: Path, env: dict[str, str] | None = None, workers: int = 1, load: list[Path] | None = None,
+                  data: Path | None = None) -> Service:
+    """Serve `data` (a data directory already built for BASE), or else build the curated graph
+    (or `kg load` the files given) into `tmp` and serve that."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    data = tmp / "data"
-    if load:
-        load_files(data, load)
-    else:
-        build(RECORDS_DIR, Namespaces(base), CORPUS if CORPUS.is_dir() else None, data)
+    if data is None:
+        data = tmp / "data"
+        if load:
+            load_files(data, load)
+        else:
+            build(Sources(RECORDS, CORPUS if CORPUS.is_dir() else None), Namespaces(BASE), data)
     log = tmp / "serve.log"
-    environment = {**os.environ, "KG_DATA_DIR": str(data), "KG_BASE_IRI": base, **(env or {})}
+    environment = {**os.environ, "KG_DATA_DIR": str(data), "KG_BASE_IRI": BASE, **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=PROJECT_ROOT,
@@ -90,6 +92,7 @@ def start_service(tmp: Path, env: dict[str, str] | None = None, workers: int = 1
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
+    base = f"http://127.0.0.1:{port}"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"kg serve exited: {log.read_text()}")

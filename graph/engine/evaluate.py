@@ -6,9 +6,9 @@ from typing import NamedTuple
 
 import pyoxigraph as ox
 
-from graph.errors import KgError, QuerySyntaxError
+from graph.errors import KgError, QuerySyntaxError, WrongResultFormat
+from graph.formats import BY_NAME, GRAPH, SOLUTIONS
 from graph.results import (
-    GRAPH_FORMATS,
     Serialized,
     serialize_boolean,
     serialize_solutions,
@@ -27,16 +27,12 @@ class QueryJob(NamedTuple):  # a plain tuple: it crosses a process boundary on e
 
 
 class QueryOutcome(NamedTuple):
-    kind: str  # "solutions", "boolean" or "graph"
+    form: str  # of the result: "solutions", "boolean" or "graph"
     result: Serialized
 
 
-class WrongResultFormat(KgError):
-    """The negotiated format does not fit the query's result (e.g. CSV for a CONSTRUCT)."""
-
-
 def evaluate(store: ox.Store, job: QueryJob, prefixes: dict[str, str]) -> QueryOutcome:
-    """`prefixes`: those a query may use undeclared (the store's defaults, graph.query.default_prefixes)."""
+    """`prefixes`: those a query may use undeclared (graph.namespaces.default_prefixes)."""
     kwargs: dict = {"prefixes": used_prefixes(job.query, prefixes), "base_iri": job.base_iri}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
@@ -57,7 +53,7 @@ def evaluate(store: ox.Store, job: QueryJob, prefixes: dict[str, str]) -> QueryO
             if serialized is None:  # too large to write whole: evaluate again, write up to the limit
                 serialized = serialize_solutions(store.query(job.query, **kwargs), fmt, job.limit)
             return QueryOutcome("solutions", serialized)
-        if job.fmt not in GRAPH_FORMATS:
+        if not _is(job.fmt, GRAPH):
             raise WrongResultFormat(f"a graph result cannot be written as {job.fmt}")
         return QueryOutcome("graph", serialize_triples(result, job.fmt, job.limit, prefixes))
     except (OSError, ValueError) as exc:  # evaluation is lazy: errors surface while iterating
@@ -70,7 +66,12 @@ def used_prefixes(query: str, prefixes: dict[str, str]) -> dict[str, str]:
     return {name: iri for name, iri in prefixes.items() if name + ":" in query}
 
 
+def _is(fmt: str, form: str) -> bool:
+    known = BY_NAME.get(fmt)
+    return known is not None and known.form == form
+
+
 def _solutions_format(fmt: str) -> str:
-    if fmt in GRAPH_FORMATS:
+    if not _is(fmt, SOLUTIONS):
         raise WrongResultFormat(f"query results cannot be written as {fmt}")
     return fmt

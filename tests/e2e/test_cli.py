@@ -6,11 +6,15 @@ import csv
 import gzip
 import io
 import json
+import re
 
 import pytest
 import rdflib
 
-from tests.conftest import needs_corpus, run_kg
+from tests.support.cli import run_kg
+from tests.support.paths import SHARED, needs_corpus
+
+SHARED_TABLE = SHARED / "links" / "external_ids.tsv"
 
 ASK_NAC = "ASK { ?o skos:altLabel 'NAC'@en }"
 
@@ -20,7 +24,7 @@ def cli_data(tmp_path_factory):
     data = tmp_path_factory.mktemp("cli-data")
     result = run_kg("build", data_dir=data)
     assert result.returncode == 0, result.stderr
-    assert "built" in result.stdout
+    assert "built 12942 triples from 5 record files" in result.stdout
     return data
 
 
@@ -120,3 +124,12 @@ def test_serve_rejects_a_bad_allocator_setting_in_one_line(tmp_path):
     result = run_kg("serve", "--port", "9", data_dir=tmp_path, env={"KG_QUERY_MALLOC": "/no/such/lib.so"})
     assert result.returncode == 1
     assert result.stderr.strip() == "error: KG_QUERY_MALLOC=/no/such/lib.so: no such file (use auto, system or a library path)"
+
+
+def test_links_cli_reports_coverage_and_what_is_left(cli_data):
+    result = run_kg("links", data_dir=cli_data)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"place\s+│\s+13\s+│\s+13\s+│\s+13", result.stdout)
+    assert "person with no verified identifier (17)" in result.stdout
+    if SHARED_TABLE.is_file():
+        assert "5 VERIFIED row(s) not attached" in result.stdout and "United Arab Emirates" in result.stdout

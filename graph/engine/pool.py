@@ -1,8 +1,9 @@
-"""The query process: user queries run in a child process that can be killed at their time limit.
+"""The query pool of the embedded engine: user queries run in a child process that can be killed
+at their time limit.
 
 pyoxigraph has no timeout or cancel, so the only way to stop a runaway query and free its CPU
-is to stop the process evaluating it. Each HTTP worker has one query process
-(api/query_process.py), which holds the store open read-only and evaluates several queries at
+is to stop the process evaluating it. Each engine (one per HTTP worker) has one query
+process (graph/engine/child.py), which holds the store open read-only and evaluates several queries at
 once in threads (pyoxigraph releases the GIL, and one process shares one set of store caches,
 which measured 1.3x the throughput of two single-threaded processes on the benchmark's
 aggregate query). Each thread has a socket pair of its own and evaluates its jobs one at a
@@ -20,6 +21,10 @@ others are sent again to a new process (queries are read-only, so running one tw
 harmless) and keep their own deadlines. A process that dies by itself (a query that crashes the
 engine) is replaced the same way; a query that was in flight during two crashes is answered
 with an error instead of being tried a third time.
+
+A new process opens the very database the engine opened (`database`), never "whatever is
+current": a build or load beside a running service changes nothing it serves, even after a
+query process is replaced.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -36,41 +40,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.query_process import frame, split_frames
-from graph.errors import KgError, QuerySyntaxError
-from graph.evaluate import QueryJob, QueryOutcome, WrongResultFormat
+from graph.config import PoolConfig
+from graph.engine.child import frame, split_frames
+from graph.engine.evaluate import QueryJob, QueryOutcome
+from graph.errors import KgError, QueryCrashed, QuerySyntaxError, QueryTimeout, WrongResultFormat
 from graph.results import Serialized
 from graph.sparql_guard import query_shape
-
-JEMALLOC_PATHS = (
-    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
-    "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
-    "/usr/lib64/libjemalloc.so.2",
-    "/usr/lib/libjemalloc.so.2",
-)
-
-
-def malloc_library(setting: str) -> str | None:
-    """The allocator library to preload into query processes, or None for the system's malloc.
-
-    pyoxigraph, like Oxigraph's own server, allocates with the system's malloc; with jemalloc
-    preloaded the aggregate query of the benchmark runs ~10-20% faster (bench/RESULTS.md, run 3).
-    """
-    if setting == "system":
-        return None
-    if setting == "auto":
-        return next((path for path in JEMALLOC_PATHS if Path(path).is_file()), None)
-    if not Path(setting).is_file():
-        raise KgError(f"KG_QUERY_MALLOC={setting}: no such file (use auto, system or a library path)")
-    return setting
-
-
-class QueryTimeout(KgError):
-    pass
-
-
-class QueryCrashed(KgError):
-    pass
 
 
 @dataclass
@@ -231,25 +206,27 @@ class _Process:
 class QueryPool:
     """One killable query process per HTTP worker, with `threads` queries evaluated at once."""
 
-    def __init__(self, data_dir: Path, threads: int, timeout: float, prefixes: dict[str, str], malloc: str | None = None):
-        self.data_dir = str(data_dir)
+    def __init__(self, database: Path, config: PoolConfig, prefixes: dict[str, str]):
+        self.database = str(database)  # the database the engine opened: every process opens it
         self.prefixes = json.dumps(prefixes)
-        self.threads = max(1, threads)
-        self.timeout = timeout
-        self.env = dict(os.environ)
-        if malloc:
-            self.env["LD_PRELOAD"] = " ".join(p for p in (os.environ.get("LD_PRELOAD"), malloc) if p)
+        self.threads = max(1, config.threads)
+        self.timeout = config.timeout
+        self.env = None if config.environment is None else dict(config.environment)
+        if config.malloc:
+            inherited = (self.env or {}).get("LD_PRELOAD")
+            self.env = {**(self.env or {}), "LD_PRELOAD": " ".join(p for p in (inherited, config.malloc) if p)}
         self._ids = itertools.count()
         self.costs = QueryCosts()
         self._current: _Process | None = None
         self._starting: asyncio.Lock | None = None
+        self._retries: set[asyncio.Task] = set()  # the loop keeps tasks only weakly: these are ours
 
     # -- the process ------------------------------------------------------------------------
 
     def _spawn_blocking(self, sockets: list[socket.socket]) -> subprocess.Popen:
         fds = [sock.fileno() for sock in sockets]
         popen = subprocess.Popen(
-            [sys.executable, "-m", "api.query_process", self.data_dir, *map(str, fds)],
+            [sys.executable, "-m", "graph.engine.child", self.database, *map(str, fds)],
             pass_fds=fds,
             env=self.env,
             stdin=subprocess.PIPE,
@@ -296,7 +273,14 @@ class QueryPool:
             if pending.crashes >= 2:
                 pending.future.set_exception(QueryCrashed("the query stopped the process evaluating it twice; it was not answered"))
             else:
-                asyncio.ensure_future(self._send(job_id, pending))
+                task = asyncio.get_running_loop().create_task(self._send(job_id, pending))
+                self._retries.add(task)
+                task.add_done_callback(self._retries.discard)
+
+    @property
+    def retries_in_flight(self) -> int:
+        """Queries being sent again to a new process (each held by the pool until sent)."""
+        return len(self._retries)
 
     async def _send(self, job_id: int, pending: _Pending) -> None:
         try:
@@ -331,8 +315,8 @@ class QueryPool:
         finally:
             timer.cancel()
         if status == "ok":
-            kind, *result = payload
-            return QueryOutcome(kind, Serialized(*result))
+            form, *result = payload
+            return QueryOutcome(form, Serialized(*result))
         raise {"syntax": QuerySyntaxError, "format": WrongResultFormat}.get(status, KgError)(payload[0])
 
     def _expire(self, job_id: int, pending: _Pending) -> None:

@@ -1,16 +1,16 @@
-"""The query process: `python -m api.query_process DATA_DIR FD...`, the prefixes a query may use
+"""The query process: `python -m graph.engine.child DATABASE FD...`, the prefixes a query may use
 undeclared as a JSON object on standard input.
 
-It holds the store open read-only and evaluates queries arriving on the sockets FD..., one
+It holds the database DATABASE (the one its engine opened) open read-only and evaluates queries arriving on the sockets FD..., one
 thread per socket, each thread reading, evaluating and answering its own jobs in turn (no
 queue, no hand-off between threads: pyoxigraph releases the GIL while it evaluates, so the
 threads run side by side). It imports pyoxigraph and the evaluation code only (no rdflib, no
-web framework), to stay small, and is killed by its parent (api.workers) when a query passes
+web framework), to stay small, and is killed by its parent (graph.engine.pool) when a query passes
 its time limit.
 
 Messages both ways are frames: a 4-byte big-endian length, then a pickle of a tuple of plain
 values (no classes to look up: a few microseconds less per request on each side):
-`(job_id, *QueryJob)` inward, `(job_id, "ok", kind, body, rows, truncated)` or
+`(job_id, *QueryJob)` inward, `(job_id, "ok", form, body, rows, truncated)` or
 `(job_id, error_kind, message)` outward.
 """
 
@@ -48,17 +48,18 @@ def split_frames(buffer: bytearray) -> list[object]:
     return messages
 
 
-def serve(sockets: list[socket.socket], data_dir: Path, prefixes: dict[str, str]) -> None:
-    from graph.errors import KgError, QuerySyntaxError
-    from graph.evaluate import QueryJob, WrongResultFormat, evaluate
-    from graph.store import open_store
+def serve(sockets: list[socket.socket], database: Path, prefixes: dict[str, str]) -> None:
+    import pyoxigraph as ox
 
-    store, _ = open_store(data_dir)
+    from graph.engine.evaluate import QueryJob, evaluate
+    from graph.errors import KgError, QuerySyntaxError, WrongResultFormat
+
+    store = ox.Store.read_only(str(database))
 
     def answer(job_id: int, job: QueryJob) -> tuple:
         try:
             outcome = evaluate(store, job, prefixes)
-            return (job_id, "ok", outcome.kind, *outcome.result)
+            return (job_id, "ok", outcome.form, *outcome.result)
         except QuerySyntaxError as exc:
             return job_id, "syntax", str(exc)
         except WrongResultFormat as exc:
@@ -93,9 +94,9 @@ def serve(sockets: list[socket.socket], data_dir: Path, prefixes: dict[str, str]
 
 def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
-    data_dir, *fds = argv
+    database, *fds = argv
     prefixes = json.loads(sys.stdin.read())
-    serve([socket.socket(fileno=int(fd)) for fd in fds], Path(data_dir), prefixes)
+    serve([socket.socket(fileno=int(fd)) for fd in fds], Path(database), prefixes)
 
 
 if __name__ == "__main__":

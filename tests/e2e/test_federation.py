@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service import Listener, free_port, start_service
+from tests.support.server import Listener, free_port, start_service
 
-FIXTURE = Path(__file__).parent / "data" / "external-wikidata-fixture.ttl"
+FIXTURE = Path(__file__).parents[1] / "data" / "external-wikidata-fixture.ttl"
 _beside_python = Path(sys.executable).parent / "oxigraph"  # the test extra installs it in the venv
 OXIGRAPH = str(_beside_python) if _beside_python.is_file() else shutil.which("oxigraph")
 
@@ -51,8 +51,8 @@ def remote(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory, remote):
-    svc = start_service(tmp_path_factory.mktemp("federation"), env={"KG_SERVICE_ALLOWLIST": remote})
+def service(tmp_path_factory, remote, data_dir):
+    svc = start_service(tmp_path_factory.mktemp("federation"), env={"KG_SERVICE_ALLOWLIST": remote}, data=data_dir)
     yield svc
     svc.stop()
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.service import start_service
+from tests.support.server import start_service
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 pytestmark = pytest.mark.skipif(not SCHEMATHESIS.is_file(), reason="schemathesis (test extra) is not installed")
 
 
-def test_no_generated_request_gets_a_server_error(tmp_path):
-    service = start_service(tmp_path)
+def test_no_generated_request_gets_a_server_error(tmp_path, data_dir):
+    service = start_service(tmp_path, data=data_dir)
     try:
         result = subprocess.run(
             [str(SCHEMATHESIS), "run", f"{service.url}/openapi.json", "--checks", "not_a_server_error",

@@ -1,0 +1,22 @@
+"""What the HTTP service is told when it is made (kg/settings.py reads it from the environment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+from graph.policy import QueryPolicy
+
+try:
+    SERVICE_VERSION = version("kz-civil-service-kg")  # pyproject.toml's, the one place it is written
+except PackageNotFoundError:  # a checkout that was never installed
+    SERVICE_VERSION = "0.0.0"
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    base_iri: str  # the public base IRI, without a trailing slash
+    result_limit: int = 10_000  # rows (or triples) per SPARQL response
+    max_request_bytes: int = 1_000_000  # largest body or query string
+    document_cache_mb: int = 64  # per HTTP worker
+    policy: QueryPolicy = field(default_factory=QueryPolicy)  # what a query may be

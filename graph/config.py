@@ -1,0 +1,46 @@
+"""Small frozen objects that carry configuration into the graph layer.
+
+The graph layer reads no environment: the command line (kg/settings.py) reads it once and hands
+these down, the way httpx takes `Limits` and `Timeout` objects and Oxigraph's `serve()` takes
+plain arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import ontology
+import shapes
+
+LINKS_FILE_NAME = "links.tsv"  # the identity links, beside the article records
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a build reads: the records (and their links table), the ontology, the shapes, and
+    the articles the quotes are checked against (None: quotes are not checked)."""
+
+    records_dir: Path
+    corpus_dir: Path | None = None
+    ontology_file: Path = ontology.FILE
+    shapes_file: Path = shapes.FILE
+
+    @property
+    def links_file(self) -> Path:
+        return self.records_dir / LINKS_FILE_NAME
+
+    @property
+    def drafts_dir(self) -> Path:
+        return self.records_dir / "drafts"
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """The killable query process of the embedded engine (graph/engine/pool.py)."""
+
+    threads: int = 4  # queries evaluated at once, one per thread
+    timeout: float = 10.0  # seconds a query may run; then its process is killed
+    malloc: str | None = None  # an allocator library to preload (jemalloc), or None for the system's
+    environment: Mapping[str, str] | None = None  # the query process's environment; None: this process's

@@ -1,0 +1,104 @@
+"""What the command line draws on a terminal: tables and progress bars, with rich. The graph layer
+returns rows; this module lays them out."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+from rich.progress import Progress, wrap_file
+from rich.table import Table
+
+from graph.links import SCHEMES, Coverage
+from graph.stats import Stats
+
+
+def console() -> Console:
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
+def _term_text(term: dict | None) -> str:
+    """A SPARQL JSON term as a person reads it: IRIs and literals by value, blank nodes as _:id."""
+    if term is None:
+        return ""
+    if term["type"] == "bnode":
+        return f"_:{term['value']}"
+    if term["type"] == "triple":
+        return " ".join(_term_text(term["value"][k]) for k in ("subject", "predicate", "object"))
+    return term["value"]
+
+
+def results_table(body: bytes, form: str) -> None:
+    """A query's answer, from SPARQL JSON results (or N-Triples for a graph), as a table."""
+    out = Console()
+    if form == "graph":
+        for line in body.decode().splitlines():
+            out.print(line, highlight=False, soft_wrap=True)
+        return
+    data = json.loads(body)
+    if form == "boolean":
+        out.print("true" if data["boolean"] else "false")
+        return
+    variables = data["head"]["vars"]
+    table = Table(*variables, show_lines=False)
+    rows = data["results"]["bindings"]
+    for row in rows:
+        table.add_row(*(_term_text(row.get(v)) for v in variables))
+    out.print(table)
+    out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+def stats_tables(heading: str, stats: Stats, triples: int) -> None:
+    out = console()
+    out.print(heading)
+    out.print(f"triples in the default graph (the union of all graphs): {triples}; quads stored: {stats.quads}")
+    graphs = Table("named graph", "article", "quads", "facts", title="Graphs")
+    for row in stats.graphs:
+        graphs.add_row(*row)
+    out.print(graphs)
+    classes = Table("class", "entities", title="Entities per class")
+    for row in stats.classes:
+        classes.add_row(*row)
+    out.print(classes)
+
+
+def coverage_tables(report: list[Coverage], table: Path | None, unattached: list[dict[str, str]]) -> None:
+    out = console()
+    schemes = list(SCHEMES)
+    grid = Table("kind", "entities", *schemes, "with no link", title="Identity links: entities linked, per scheme")
+    for cov in report:
+        grid.add_row(cov.kind, str(len(cov.entities)), *(str(len(cov.by_scheme.get(s, ()))) for s in schemes), str(len(cov.unlinked)))
+    out.print(grid)
+    for cov in report:
+        if cov.unlinked:
+            names = ", ".join(label for label, _ in cov.unlinked)
+            out.print(f"[bold]{cov.kind}[/bold] with no verified identifier ({len(cov.unlinked)}): {names}", soft_wrap=True)
+    if table is not None:
+        out.print(f"\n{table}: {len(unattached)} VERIFIED row(s) not attached to an entity")
+        for row in unattached:
+            out.print(f"  {row['entity_label']} ({row['entity_type']}): {row['scheme']} {row['identifier']}: no entity of the graph is this", soft_wrap=True)
+
+
+class LoadProgress:
+    """A progress bar over the bytes each file of `kg load` has given (graph.loading's `watch`)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(transient=True)
+
+    def __enter__(self) -> "LoadProgress":
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    @contextlib.contextmanager
+    def watch(self, stream: IO[bytes], path: Path, size: int | None) -> Iterator[IO[bytes]]:
+        with wrap_file(stream, total=size or 0, description=path.name) as wrapped:
+            yield wrapped
+        self.progress.refresh()
