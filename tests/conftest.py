@@ -28,7 +28,8 @@ E2E = Path(__file__).parent / "e2e"
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Everything under tests/e2e/ is end to end: real processes, sockets, the command line."""
+    """Everything under tests/e2e/ is end to end: real processes, sockets, the command line,
+    whole builds beside the session's."""
     for item in items:
         if E2E in Path(item.fspath).parents:
             item.add_marker(pytest.mark.e2e)

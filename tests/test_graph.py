@@ -5,9 +5,7 @@ from __future__ import annotations
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDFS, SH
 
-from graph.build import build
 from graph.quotes import normalise
-from graph.store import open_store, sorted_nquads
 from graph.vocabulary import Vocabulary, load_ontology, load_shapes
 from tests.support.paths import BASE, CORPUS, needs_corpus
 from tests.support.queries import rows
@@ -87,15 +85,6 @@ def test_boilerplate_is_not_content(engine):
     mentioned = {r["label"] for r in rows(engine, """
         SELECT ?label WHERE { ?article kgo:sourceFile "004_1eaac0052576f68d.txt" ; schema:mentions/rdfs:label ?label }""")}
     assert not {"UNDP", "IMF", "World Bank"} & mentioned
-
-
-def test_the_build_is_deterministic(tmp_path, data_dir, sources, ns):
-    again = tmp_path / "again"
-    build(sources, ns, again)
-    first, second = open_store(data_dir), open_store(again)
-    assert sorted_nquads(first.store) == sorted_nquads(second.store)
-    first.close()
-    second.close()
 
 
 def test_every_class_and_property_used_is_declared_labelled_and_defined(engine, ns):

@@ -57,12 +57,10 @@ class EmbeddedEngine(Engine):
     def triples(self, subject: Term | None = None, predicate: ox.NamedNode | None = None,
                 object: Term | None = None, limit: int | None = None) -> list[ox.Triple]:
         quads = self.store.quads_for_pattern(subject, predicate, object, DEFAULT_GRAPH)
-        found = []
-        for quad in quads:
-            if limit is not None and len(found) >= limit:
-                break
-            found.append(quad.triple)
-        return found
+        if limit is None:
+            return [quad.triple for quad in quads]
+        found = sorted((quad.triple for quad in quads), key=lambda t: (t.subject.value, t.predicate.value))
+        return found[:limit]  # the first in the order of the base class's CONSTRUCT
 
     def dump_file(self, name: str) -> Path | None:
         return self.opened.dump_file(name)
