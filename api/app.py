@@ -62,14 +62,18 @@ class Front:
     """The service's ASGI entry point.
 
     One log line per request (method, path, status, duration) and the query-string size cap for
-    every request; then /sparql to the SPARQL endpoint directly (inside Starlette's own error and
-    CORS middleware: FastAPI's router costs more per request than a cheap query), the rest to
-    FastAPI. `app` is the FastAPI application, for `app.state` and the OpenAPI document.
+    every request; then /sparql to the SPARQL endpoint directly, inside Starlette's own error
+    middleware (FastAPI's router costs more per request than a cheap query: bench/RESULTS.md),
+    the rest to FastAPI. A /sparql request that carries an Origin (a browser's cross-origin
+    call, or a preflight) goes through Starlette's CORS middleware too, with the policy of every
+    other route; one without skips its ~5 us (the endpoint sends `Vary: Accept, Origin` itself).
+    `app` is the FastAPI application, for `app.state` and the OpenAPI document.
     """
 
     def __init__(self, app: FastAPI, sparql, max_query_string: int, access: AccessLog):
         self.app = app
-        self.sparql = ServerErrorMiddleware(CORSMiddleware(sparql, **CORS), handler=internal_error)
+        self.sparql = ServerErrorMiddleware(sparql, handler=internal_error)
+        self.sparql_cross_origin = ServerErrorMiddleware(CORSMiddleware(sparql, **CORS), handler=internal_error)
         self.max_query_string = max_query_string
         self.access = access
 
@@ -90,7 +94,8 @@ class Front:
                 response = problem_response(413, f"query string longer than {self.max_query_string} bytes")
                 await response(scope, receive, send_and_record)
             elif scope["path"] == "/sparql":
-                await self.sparql(scope, receive, send_and_record)
+                cross_origin = any(name == b"origin" for name, _ in scope["headers"])
+                await (self.sparql_cross_origin if cross_origin else self.sparql)(scope, receive, send_and_record)
             else:
                 await self.app(scope, receive, send_and_record)
         finally:

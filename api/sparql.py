@@ -139,7 +139,7 @@ class SparqlEndpoint:
             )
         content_type = negotiation.content_type(media)
         extra = [(name.lower().encode(), value.encode()) for name, value in truncated.items()]
-        return BytesResponse(result.body, content_type.encode(), extra)
+        return BytesResponse(result.body, content_type.encode(), extra, headers)
 
     async def _description(self, scope, receive, state: ServiceState, url: dict, headers):
         accept = headers.get(b"accept", b"").decode("latin-1") or None
@@ -149,7 +149,7 @@ class SparqlEndpoint:
         rdflib_format = negotiation.rdflib_name(media)
         body = await state.documents.obtain(("service-description", media), lambda: service_description(
             state.base, state.info).serialize(format=rdflib_format, encoding="utf-8"))
-        return BytesResponse(body, media.encode(), [])
+        return BytesResponse(body, media.encode(), [], headers)
 
 
 class BytesResponse:
@@ -157,12 +157,14 @@ class BytesResponse:
 
     __slots__ = ("body", "headers")
 
-    def __init__(self, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]]):
+    def __init__(self, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]], request_headers: dict[bytes, bytes]):
         self.body = body
         self.headers = [
             (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
-            (b"vary", b"Accept"),
+            # caches keep a copy per Origin too; to a request with an Origin, Starlette's CORS
+            # middleware (api.app.Front) adds it itself
+            (b"vary", b"Accept" if b"origin" in request_headers else b"Accept, Origin"),
             *extra,
         ]
 

@@ -49,8 +49,6 @@ class EntityDocument:
         return ox.serialize(ordered, format=rdf_format, **({"prefixes": prefixes} if rdf_format == ox.RdfFormat.TURTLE else {}))
 
 
-
-
 class Profiles:
     """For each kind of entity, the keys its documents carry: every property the graph uses for
     any entity of that kind (a Conference and a Session are both Activities, with the same keys).

@@ -55,6 +55,7 @@ FORMATS = (
     Format("nquads", DATASET, ("application/n-quads",), "N-Quads", ox.RdfFormat.N_QUADS, ("nq",), "nquads"),
 )
 BY_NAME = {f.name: f for f in FORMATS}
+_BY_MEDIA_TYPE = {(f.form, m): f for f in FORMATS for m in f.media_types}  # looked up on every request
 
 
 def of_form(form: str) -> tuple[Format, ...]:
@@ -64,7 +65,7 @@ def of_form(form: str) -> tuple[Format, ...]:
 def by_media_type(media_type: str, form: str) -> Format | None:
     """The format of `form` a media type means (application/json: SPARQL JSON for solutions,
     JSON-LD for a graph)."""
-    return next((f for f in FORMATS if f.form == form and media_type in f.media_types), None)
+    return _BY_MEDIA_TYPE.get((form, media_type))
 
 
 def by_parameter(value: str, form: str) -> Format | None:

@@ -45,10 +45,11 @@ class QueryPolicy:
         if refused:
             allowed = ", ".join(self.service_allowlist) or "none (KG_SERVICE_ALLOWLIST is empty)"
             raise QueryRefused(f"SERVICE {refused[0]} is not allowed; endpoints allowed: {allowed}")
-        for where, names in (("FROM", analysis.from_graphs), ("FROM NAMED", analysis.from_named_graphs),
-                             ("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
-            unknown = next((name for name in names if name not in graphs), None)
-            if unknown is not None:
-                raise QueryRefused(f"{where} <{unknown}>: this dataset has no such graph (its graphs are listed "
-                                   "in the service description at /sparql)")
+        if analysis.from_graphs or analysis.from_named_graphs or default_graphs or named_graphs:
+            for where, names in (("FROM", analysis.from_graphs), ("FROM NAMED", analysis.from_named_graphs),
+                                 ("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
+                unknown = next((name for name in names if name not in graphs), None)
+                if unknown is not None:
+                    raise QueryRefused(f"{where} <{unknown}>: this dataset has no such graph (its graphs are listed "
+                                       "in the service description at /sparql)")
         return analysis

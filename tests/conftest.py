@@ -12,15 +12,12 @@ import os
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
-
-from api.app import create_app
-from api.config import ServiceConfig
 from graph.build import Checked, build, to_oxigraph
 from graph.config import Sources
 from graph.engine.embedded import EmbeddedEngine
 from graph.engine.memory import MemoryEngine
 from graph.namespaces import Namespaces
+from tests.support.app import in_process
 from tests.support.paths import BASE, CORPUS, RECORDS
 
 
@@ -81,11 +78,6 @@ def memory_engine(built) -> MemoryEngine:
     """The same graph in the SPARQL-only in-memory engine."""
     checked = built[1]
     return MemoryEngine(to_oxigraph(checked.compiled.dataset), base_iri=BASE, version=checked.version)
-
-
-def in_process(engine, **config) -> TestClient:
-    """The application over `engine`, called in-process (no socket); use as a context manager."""
-    return TestClient(create_app(ServiceConfig(BASE, **config), lambda: engine), base_url=BASE, follow_redirects=False)
 
 
 @pytest.fixture(scope="session")

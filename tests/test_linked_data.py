@@ -14,7 +14,7 @@ from pyld import jsonld
 
 from graph.engine.embedded import EmbeddedEngine
 from graph.loading import load_files
-from tests.conftest import in_process
+from tests.support.app import in_process
 from tests.support.paths import BASE
 
 PEOPLE = ("colin-knox", "rassul-rysmambetov", "alikhan-baimenov")

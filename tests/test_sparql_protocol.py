@@ -8,11 +8,11 @@ import io
 import time
 import xml.etree.ElementTree as ET
 
-import httpx
 import pytest
 import rdflib
 
-from tests.conftest import in_process
+from tests.support.app import in_process
+from tests.support.problems import problem
 from tests.support.paths import BASE
 from tests.support.server import Listener
 
@@ -112,14 +112,6 @@ def test_csv_and_tsv_follow_the_w3c_formats(http):
 
 
 # -- errors ------------------------------------------------------------------------------------
-
-def problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status and body["detail"]
-    return body
-
 
 def test_syntax_error_is_400_with_the_parser_message_and_position(http):
     body = problem(http.get("/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"}), 400)

@@ -13,8 +13,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.config import PoolConfig
-from graph.engine.base import Engine, GraphInfo, Term
+from graph.engine.base import GraphInfo, Term
 from graph.engine.evaluate import QueryJob, QueryOutcome, evaluate
+from graph.engine.local import LocalEngine
 from graph.engine.pool import QueryPool
 from graph.namespaces import default_prefixes
 from graph.store import OpenedStore, graph_names, open_store
@@ -22,7 +23,7 @@ from graph.store import OpenedStore, graph_names, open_store
 DEFAULT_GRAPH = ox.DefaultGraph()
 
 
-class EmbeddedEngine(Engine):
+class EmbeddedEngine(LocalEngine):
     def __init__(self, opened: OpenedStore, pool: PoolConfig | None = None):
         self.opened = opened
         self.store = opened.store
@@ -45,14 +46,6 @@ class EmbeddedEngine(Engine):
             return await self._pool.run(job)
         return await asyncio.to_thread(evaluate, self.store, job, self.prefixes)
 
-    def select(self, sparql: str) -> list[ox.QuerySolution]:
-        return list(self.store.query(sparql, prefixes=self.prefixes))
-
-    def construct(self, sparql: str) -> list[ox.Triple]:
-        return list(self.store.query(sparql, prefixes=self.prefixes))
-
-    def ask(self, sparql: str) -> bool:
-        return bool(self.store.query(sparql, prefixes=self.prefixes))
 
     def triples(self, subject: Term | None = None, predicate: ox.NamedNode | None = None,
                 object: Term | None = None, limit: int | None = None) -> list[ox.Triple]:

@@ -13,14 +13,15 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from graph.engine.base import Engine, GraphInfo
+from graph.engine.base import GraphInfo
 from graph.engine.evaluate import QueryJob, QueryOutcome, evaluate
+from graph.engine.local import LocalEngine
 from graph.errors import QueryTimeout
 from graph.namespaces import default_prefixes
 from graph.store import count_triples, graph_names, materialize_union
 
 
-class MemoryEngine(Engine):
+class MemoryEngine(LocalEngine):
     def __init__(self, quads: Iterable[ox.Quad], *, origin: str = "curated", version: str = "memory",
                  base_iri: str | None = None, timeout: float = 10.0):
         self.store = ox.Store()
@@ -35,12 +36,3 @@ class MemoryEngine(Engine):
             return await asyncio.wait_for(asyncio.to_thread(evaluate, self.store, job, self.prefixes), self.timeout)
         except TimeoutError:
             raise QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s") from None
-
-    def select(self, sparql: str) -> list[ox.QuerySolution]:
-        return list(self.store.query(sparql, prefixes=self.prefixes))
-
-    def construct(self, sparql: str) -> list[ox.Triple]:
-        return list(self.store.query(sparql, prefixes=self.prefixes))
-
-    def ask(self, sparql: str) -> bool:
-        return bool(self.store.query(sparql, prefixes=self.prefixes))

@@ -8,12 +8,12 @@ import re
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 import rdflib
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
 from kg.settings import malloc_library
+from tests.support.problems import problem
 from tests.support.server import start_service
 
 SELECT_KNOX = "SELECT ?name WHERE { person:colin-knox rdfs:label ?name }"
@@ -36,14 +36,6 @@ def service(tmp_path_factory, data_dir):
 def http(service):
     with service.client() as client:
         yield client
-
-
-def problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status and body["detail"]
-    return body
 
 
 def wrapper(service, query: str, fmt) -> SPARQLWrapper:
