@@ -72,6 +72,7 @@ class Front:
 
     def __init__(self, app: FastAPI, sparql, max_query_string: int, access: AccessLog):
         self.app = app
+        self.endpoint = sparql
         self.sparql = ServerErrorMiddleware(sparql, handler=internal_error)
         self.sparql_cross_origin = ServerErrorMiddleware(CORSMiddleware(sparql, **CORS), handler=internal_error)
         self.max_query_string = max_query_string

@@ -37,7 +37,7 @@ from urllib.parse import quote
 import httpx
 import pyoxigraph
 
-from common import VENV_BIN, free_port, harness, wait_ready  # bench/common.py (scripts run as bench/NAME.py)
+from common import ROOT, VENV_BIN, free_port, harness, wait_ready  # bench/common.py (scripts run as bench/NAME.py)
 
 CONSTRUCT = "CONSTRUCT {{ <{e}> ?p ?o . ?s ?q <{e}> . }} WHERE {{ {{ <{e}> ?p ?o . }} UNION {{ ?s ?q <{e}> . }} }}"
 
@@ -115,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         kg_port, ox_port, cold_port = free_port(), free_port(), free_port()
         base = f"http://127.0.0.1:{kg_port}"
-        env = {**os.environ, "KG_DATA_DIR": f"{tmp}/data", "KG_BASE_IRI": base}
+        env = {**os.environ, "KG_DATA_DIR": f"{tmp}/data", "KG_BASE_IRI": base, "KG_RECORDS_DIR": str(ROOT / "records")}
         kg = str(VENV_BIN / "kg")
         subprocess.run([kg, "build"], env=env, check=True, stdout=subprocess.DEVNULL)
         subprocess.run([kg, "export", "--format", "nq", "-o", f"{tmp}/graph.nq"], env=env, check=True)

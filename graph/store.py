@@ -55,6 +55,11 @@ class NoStore(KgError):
     pass
 
 
+def usable(data_dir: Path, info: StoreInfo) -> bool:
+    """Whether the store `current.json` names is there, in this version's layout."""
+    return (data_dir / info.path / LEASE).is_file()
+
+
 def read_info(data_dir: Path) -> StoreInfo | None:
     pointer = data_dir / POINTER
     if not pointer.is_file():
@@ -99,6 +104,8 @@ def open_store(data_dir: Path) -> OpenedStore:
     try:
         lease = (folder / LEASE).open("rb")
     except FileNotFoundError:
+        if folder.is_dir():
+            raise KgError(f"the store {folder} was written by an older version of kg; run `kg build` (or `kg load`) again") from None
         raise KgError(f"the store {folder} named by {data_dir / POINTER} is missing; rebuild with `kg build` or `kg load`") from None
     fcntl.flock(lease, fcntl.LOCK_SH)
     try:

@@ -215,12 +215,13 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve SPARQL, Linked Data and search over HTTP; builds the graph first if there is no store."""
     import uvicorn
 
-    from graph.store import read_info
+    from graph.store import read_info, usable
 
     settings = _settings()
     settings.pool()  # a bad allocator setting is one line here, not a failed worker later
     info = read_info(settings.data_dir)
-    if info is None or (info.origin == "curated" and info.base_iri != settings.base_iri):
+    stale = info is not None and info.origin == "curated" and (info.base_iri != settings.base_iri or not usable(settings.data_dir, info))
+    if info is None or stale:
         click.echo(f"building the graph into {settings.data_dir} for {settings.base_iri} ...", err=True)
         from graph.build import build as build_graph
         from graph.namespaces import Namespaces
