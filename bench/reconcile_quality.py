@@ -37,7 +37,7 @@ def evaluate(client: httpx.Client) -> dict:
     """`client`: an HTTP client whose base URL is the service (or an in-process test client)."""
     variants = load_variants()
     queries = {f"q{i}": v["spec"] for i, v in enumerate(variants)}
-    response = client.post("/reconcile", data={"queries": json.dumps(queries)}, timeout=60)
+    response = client.post("/reconcile", data={"queries": json.dumps(queries)})
     response.raise_for_status()
     results = response.json()
     top_right = matched = matched_right = with_entity = 0
@@ -66,7 +66,7 @@ def evaluate(client: httpx.Client) -> dict:
 
 if __name__ == "__main__":
     url = next((a for a in sys.argv[1:] if a.startswith("http")), "http://127.0.0.1:8000")
-    with httpx.Client(base_url=url.rstrip("/")) as client:
+    with httpx.Client(base_url=url.rstrip("/"), timeout=60) as client:
         report = evaluate(client)
     print(f"{report['variants']} variants ({report['with_entity']} with an entity in the graph)")
     print(f"top candidate right: {report['top1_accuracy']:.1%}")

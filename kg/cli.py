@@ -7,16 +7,21 @@ line (or one line per problem) and exit non-zero, never as a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gzip
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 
 from graph.errors import KgError
 from kg.settings import Settings, debug, serve_workers_with
+
+if TYPE_CHECKING:
+    from graph.engine.embedded import EmbeddedEngine
 
 QUERY_FORMATS = ("table", "json", "csv", "tsv")
 EXPORT_FORMATS = ("nq", "trig", "ttl", "jsonld")
@@ -47,6 +52,18 @@ def handles_errors(command: Callable) -> Callable:
 
 def _settings() -> Settings:
     return Settings.from_env()
+
+
+@contextlib.contextmanager
+def _engine(settings: Settings) -> Iterator[EmbeddedEngine]:
+    """The current store of KG_DATA_DIR, evaluated in this process, held while the command runs."""
+    from graph.engine.embedded import EmbeddedEngine
+
+    engine = EmbeddedEngine.open(settings.data_dir)
+    try:
+        yield engine
+    finally:
+        asyncio.run(engine.close())
 
 
 records_option = click.option(
@@ -104,22 +121,17 @@ def validate(records_dir: Path | None) -> None:
 def query(sparql: str, fmt: str) -> None:
     """Run a SPARQL query (use - to read it from standard input) against the store."""
     from graph.engine import QueryJob
-    from graph.engine.embedded import EmbeddedEngine
     from graph.sparql_guard import analyse
     from kg.render import results_table
 
-    settings = _settings()
     text = sys.stdin.read() if sparql == "-" else sparql
-    engine = EmbeddedEngine.open(settings.data_dir)
-    try:
+    with _engine(_settings()) as engine:
         graph = analyse(text, engine.prefixes).form in ("CONSTRUCT", "DESCRIBE")
         if graph:  # a graph has no table or CSV: N-Triples, or JSON-LD for json
             wire = "jsonld" if fmt == "json" else "ntriples"
         else:
             wire = "json" if fmt == "table" else fmt
         outcome = asyncio.run(engine.run(QueryJob(text, wire, limit=sys.maxsize)))
-    finally:
-        asyncio.run(engine.close())
     if fmt == "table":
         results_table(outcome.result.body, outcome.form)
     else:
@@ -148,17 +160,12 @@ def export(fmt: str, output: Path | None) -> None:
 @handles_errors
 def stats() -> None:
     """Triples, entities per class, and facts per article graph."""
-    from graph.engine.embedded import EmbeddedEngine
     from graph.stats import stats as graph_stats
     from kg.render import stats_tables
 
-    settings = _settings()
-    engine = EmbeddedEngine.open(settings.data_dir)
-    try:
+    with _engine(_settings()) as engine:
         info, folder = engine.info, engine.opened.folder
         stats_tables(f"store {folder} ({info.origin}, version {info.version})", graph_stats(engine), info.triples)
-    finally:
-        asyncio.run(engine.close())
 
 
 @main.command()
@@ -187,23 +194,20 @@ def load(files: tuple[Path, ...], base_iri: str | None) -> None:
 @handles_errors
 def links(table: Path | None, records_dir: Path | None) -> None:
     """Coverage of the identity links per kind of entity and scheme, and the entities with none."""
-    from graph.engine.embedded import EmbeddedEngine
     from graph.links import coverage, read_links, unattached
     from graph.namespaces import Namespaces
     from kg.render import coverage_tables
 
     settings = _settings()
-    engine = EmbeddedEngine.open(settings.data_dir)
-    try:
+    with _engine(settings) as engine:
         if engine.info.origin != "curated":
             raise KgError("`kg links` describes the curated graph; this store was made by `kg load`")
         report = coverage(engine, Namespaces(settings.base_iri))
-    finally:
-        asyncio.run(engine.close())
-    table = table or (SHARED_LINKS_TABLE if SHARED_LINKS_TABLE.is_file() else None)
-    links_file = settings.sources(records_dir).links_file
-    missing = unattached(table, read_links(links_file)) if table is not None and table.is_file() else []
-    coverage_tables(report, table if table is not None and table.is_file() else None, missing)
+    table = table or SHARED_LINKS_TABLE
+    if not table.is_file():
+        coverage_tables(report, None, [])
+        return
+    coverage_tables(report, table, unattached(table, read_links(settings.sources(records_dir).links_file)))
 
 
 @main.command()
