@@ -1,4 +1,4 @@
-"""Reading the curated YAML records (see graph/records/README.md) into plain objects.
+"""Reading the curated YAML records (see records/README.md; the folder is KG_RECORDS_DIR) into plain objects.
 
 Every object keeps the file and line it came from, so that any later error can name them.
 """
