@@ -40,7 +40,7 @@ class Sources:
 class PoolConfig:
     """The killable query process of the embedded engine (graph/engine/pool.py)."""
 
-    threads: int = 4  # queries evaluated at once, one per thread
+    threads: int = 4  # queries evaluated at once in each of the two lanes (graph/engine/embedded.py), one per thread
     timeout: float = 10.0  # seconds a query may run; then its process is killed
     malloc: str | None = None  # an allocator library to preload (jemalloc), or None for the system's
     environment: Mapping[str, str] | None = None  # the query process's environment; None: this process's

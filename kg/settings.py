@@ -122,7 +122,8 @@ class Settings:
         return Sources(records_dir or self.records_dir, self.corpus_dir)
 
     def pool(self) -> PoolConfig:
-        return PoolConfig(self.query_threads, self.query_timeout, malloc_library(self.query_malloc), dict(os.environ))
+        return PoolConfig(threads=self.query_threads, timeout=self.query_timeout, malloc=malloc_library(self.query_malloc),
+                          environment=dict(os.environ))
 
     def service(self) -> ServiceConfig:
         return ServiceConfig(

@@ -1,8 +1,16 @@
 """The embedded engine: the Oxigraph store on local disk, one version held for the engine's life.
 
-User queries go to the killable query pool (graph/engine/pool.py) when one is configured (the
-service), or are evaluated in a thread of this process (the command line). The service's own
-reads use the store directly; `triples()` is an index lookup instead of a CONSTRUCT.
+User queries go to killable query processes (graph/engine/pool.py) when a pool is configured
+(the service), or are evaluated in a thread of this process (the command line). The service's
+own reads use the store directly; `triples()` is an index lookup instead of a CONSTRUCT.
+
+Two lanes, each a query process of its own with KG_QUERY_THREADS threads: queries of a shape
+none of whose recent runs took a quarter of a second (graph.engine.pool.QueryCosts) go to the
+fast lane, every other query to the general one. However many slow queries hold the general
+lane's threads, and however often one of them is killed at its time limit (which stops every
+query in that process), a query that takes milliseconds is answered by the fast lane in
+milliseconds. A query of a shape never seen goes to the general lane; once it has run in less
+than a quarter of a second, its kind takes the fast lane; a run past it sends it back.
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ from graph.config import PoolConfig
 from graph.engine.base import GraphInfo, Term
 from graph.engine.evaluate import QueryJob, QueryOutcome, evaluate
 from graph.engine.local import LocalEngine
-from graph.engine.pool import QueryPool
+from graph.engine.pool import QueryCosts, QueryPool
+from graph.sparql_guard import query_shape
 from graph.namespaces import default_prefixes
 from graph.store import OpenedStore, graph_names, open_store
 
@@ -30,7 +39,11 @@ class EmbeddedEngine(LocalEngine):
         info = opened.info
         self.info = GraphInfo(info.origin, info.version, info.base_iri, info.triples, tuple(graph_names(self.store)))
         self.prefixes = default_prefixes(info.base_iri)
-        self._pool = QueryPool(opened.database, pool, self.prefixes) if pool is not None else None
+        self._lanes: tuple[QueryPool, QueryPool] | None = None
+        if pool is not None:
+            self.costs = QueryCosts()
+            self._lanes = (QueryPool(opened.database, pool, self.prefixes, self.costs),
+                           QueryPool(opened.database, pool, self.prefixes, self.costs))
 
     @classmethod
     def open(cls, data_dir: Path, pool: PoolConfig | None = None) -> EmbeddedEngine:
@@ -38,13 +51,15 @@ class EmbeddedEngine(LocalEngine):
         return cls(open_store(data_dir), pool)
 
     async def start(self) -> None:
-        if self._pool is not None:
-            await self._pool.start()
+        if self._lanes is not None:
+            await asyncio.gather(*(lane.start() for lane in self._lanes))
 
     async def run(self, job: QueryJob) -> QueryOutcome:
-        if self._pool is not None:
-            return await self._pool.run(job)
-        return await asyncio.to_thread(evaluate, self.store, job, self.prefixes)
+        if self._lanes is None:
+            return await asyncio.to_thread(evaluate, self.store, job, self.prefixes)
+        shape = query_shape(job.query)
+        fast, general = self._lanes
+        return await (fast if self.costs.fast(shape) else general).run(job, shape)
 
 
     def triples(self, subject: Term | None = None, predicate: ox.NamedNode | None = None,
@@ -59,6 +74,6 @@ class EmbeddedEngine(LocalEngine):
         return self.opened.dump_file(name)
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        if self._lanes is not None:
+            await asyncio.gather(*(lane.close() for lane in self._lanes))
         self.opened.close()

@@ -61,6 +61,7 @@ PIPELINE_WINDOW = 0.002  # seconds: a job this young on a thread may have one mo
 # a query shape none of whose recent runs took this long is cheap...
 CHEAP_DEPTH = 8  # ...and a thread holding only cheap jobs, the first younger than the window, takes this many
 PEAK_DECAY = 0.9  # per run: after a 50 ms run, a shape is cheap again after ~35 quick ones
+FAST_LANE = 0.25  # seconds: a shape none of whose recent runs took this long takes the engine's fast lane
 
 
 class QueryCosts:
@@ -75,6 +76,10 @@ class QueryCosts:
 
     def cheap(self, shape: str) -> bool:
         return self.peaks.get(shape, PIPELINE_WINDOW) < PIPELINE_WINDOW  # an unknown shape is not
+
+    def fast(self, shape: str) -> bool:
+        """Known to finish within a quarter of a second (an unknown shape is not)."""
+        return self.peaks.get(shape, FAST_LANE) < FAST_LANE
 
     def observe(self, shape: str, seconds: float) -> None:
         peak = self.peaks.pop(shape, 0.0)  # and put back last: the most recent shape
@@ -206,7 +211,7 @@ class _Process:
 class QueryPool:
     """One killable query process per HTTP worker, with `threads` queries evaluated at once."""
 
-    def __init__(self, database: Path, config: PoolConfig, prefixes: dict[str, str]):
+    def __init__(self, database: Path, config: PoolConfig, prefixes: dict[str, str], costs: QueryCosts | None = None):
         self.database = str(database)  # the database the engine opened: every process opens it
         self.prefixes = json.dumps(prefixes)
         self.threads = max(1, config.threads)
@@ -216,7 +221,7 @@ class QueryPool:
             inherited = (self.env or {}).get("LD_PRELOAD")
             self.env = {**(self.env or {}), "LD_PRELOAD": " ".join(p for p in (inherited, config.malloc) if p)}
         self._ids = itertools.count()
-        self.costs = QueryCosts()
+        self.costs = costs or QueryCosts()  # shared with the engine's other lane
         self._current: _Process | None = None
         self._starting: asyncio.Lock | None = None
         self._retries: set[asyncio.Task] = set()  # the loop keeps tasks only weakly: these are ours
@@ -300,10 +305,11 @@ class QueryPool:
 
     # -- one query --------------------------------------------------------------------------
 
-    async def run(self, job: QueryJob) -> QueryOutcome:
+    async def run(self, job: QueryJob, shape: str | None = None) -> QueryOutcome:
+        """`shape`: the job's query_shape, when the caller has it already."""
         loop = asyncio.get_running_loop()
         job_id = next(self._ids)
-        shape = query_shape(job.query)
+        shape = shape if shape is not None else query_shape(job.query)
         pending = _Pending(job, loop.create_future(), shape, self.costs.cheap(shape))
         await self._send(job_id, pending)
         timer = loop.call_later(self.timeout, self._expire, job_id, pending)
@@ -321,12 +327,20 @@ class QueryPool:
 
     def _expire(self, job_id: int, pending: _Pending) -> None:
         if not pending.future.done():
-            self._stop(job_id)
-            pending.future.set_exception(QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s and was stopped"))
+            if self._stop(job_id):
+                message = (f"the query waited {self.timeout:g} s (the time limit) for a free query thread and did not run; "
+                           "the service is busy with other queries: try again")
+            else:
+                message = f"the query ran past the time limit of {self.timeout:g} s and was stopped"
+            pending.future.set_exception(QueryTimeout(message))
 
-    def _stop(self, job_id: int) -> None:
+    def _stop(self, job_id: int) -> bool:
         """Kill the process evaluating `job_id` (the only way to stop it); the others move on.
-        A job still waiting for a thread is only taken back."""
+        A job still waiting for a thread is only taken back: then True (it never ran)."""
         proc = self._current
-        if proc is not None and job_id in proc.pending and not proc.withdraw(job_id):
-            self._retire(proc, crashed=False, culprit=job_id)
+        if proc is None or job_id not in proc.pending:
+            return False
+        if proc.withdraw(job_id):
+            return True
+        self._retire(proc, crashed=False, culprit=job_id)
+        return False

@@ -1,0 +1,62 @@
+"""Holding up under abuse, on a real `kg serve`: slow queries never shut out cheap ones."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+
+import pytest
+
+from tests.support.server import start_service
+
+TIMEOUT = 2
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } # %d"
+LOOKUP = "SELECT ?p ?o WHERE { <http://kg.test/id/person/%s> ?p ?o }"
+PEOPLE = ("colin-knox", "rassul-rysmambetov", "alikhan-baimenov", "saltanat-janenova")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, data_dir):
+    svc = start_service(tmp_path_factory.mktemp("abuse"), env={"KG_QUERY_TIMEOUT": str(TIMEOUT)}, data=data_dir)
+    yield svc
+    svc.stop()
+
+
+def test_cheap_queries_keep_flowing_while_eight_runaways_hold_the_general_lane(service):
+    with service.client() as warm:  # the lookups' kind has a history of running in milliseconds
+        for i in range(20):
+            assert warm.get("/sparql", params={"query": LOOKUP % PEOPLE[i % 4]}).status_code == 200
+    stop = threading.Event()
+    cheap: list[tuple[int, float]] = []
+
+    def lookups(offset: int) -> None:
+        with service.client() as client:
+            i = offset
+            while not stop.is_set():
+                started = time.monotonic()
+                status = client.get("/sparql", params={"query": LOOKUP % PEOPLE[i % 4]}).status_code
+                cheap.append((status, time.monotonic() - started))
+                i += 1
+
+    def runaway(n: int) -> tuple[int, float, str]:
+        with service.client() as client:
+            started = time.monotonic()
+            response = client.get("/sparql", params={"query": RUNAWAY % n})
+            return response.status_code, time.monotonic() - started, response.json()["detail"]
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        steady = [pool.submit(lookups, k) for k in range(2)]
+        time.sleep(0.3)
+        runaways = [pool.submit(runaway, n) for n in range(8)]  # one client, eight at once
+        stopped = [r.result() for r in runaways]
+        time.sleep(0.5)
+        stop.set()
+        for s in steady:
+            s.result()
+    assert all(status == 503 and seconds < TIMEOUT + 1.5 for status, seconds, _ in stopped), stopped
+    assert any("did not run" in detail for _, _, detail in stopped) or all("ran past" in d for _, _, d in stopped)
+    statuses = {status for status, _ in cheap}
+    slowest = max(seconds for _, seconds in cheap)
+    assert statuses == {200} and len(cheap) > 100, (statuses, len(cheap))
+    assert slowest < 0.25, f"a cheap query waited {slowest:.3f} s"
