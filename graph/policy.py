@@ -1,5 +1,5 @@
 """What a query may be, decided before any engine sees it, the same for every engine and every
-front end: read-only, nested no deeper than the engine survives, SERVICE only to the endpoints
+front end: read-only, nested no deeper and with no longer operator chains than the engine survives, SERVICE only to the endpoints
 allowed, FROM / FROM NAMED and the protocol's dataset parameters only over the dataset's own
 graphs (an engine such as Virtuoso would otherwise fetch a graph from the web), and no engine
 pragma (Virtuoso's `define get:soft "replace"` fetches too).
@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from graph.errors import QueryRefused, UpdateRefused
 from graph.sparql_guard import QueryAnalysis, analyse
 
-MAX_DEPTH = 200  # Oxigraph crashes (segfault) on queries nested a few thousand deep; at least
-# graph.sparql_guard.FAST_DEPTH, below which the guard reports a bound, not the depth itself
+MAX_DEPTH = 200  # Oxigraph crashes (segfault) on queries nested 2,200 braces or 4,800 parentheses
+# deep; at least graph.sparql_guard.FAST_DEPTH, below which the guard reports a bound
+MAX_OPERATORS = 1000  # Oxigraph crashes on flat chains of 6,600 UNIONs, 7,000 `+`, 9,600 `!` (graph.sparql_guard);
+# at least graph.sparql_guard.FAST_OPERATORS, below which the guard reports a bound
 UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted"
 
 
@@ -22,6 +24,7 @@ UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOA
 class QueryPolicy:
     service_allowlist: tuple[str, ...] = ()
     max_depth: int = MAX_DEPTH
+    max_operators: int = MAX_OPERATORS
 
     def admit(
         self,
@@ -41,6 +44,9 @@ class QueryPolicy:
             raise QueryRefused(f"engine pragmas are not accepted: `{analysis.pragmas[0]}`")
         if analysis.max_depth > self.max_depth:
             raise QueryRefused(f"query nested {analysis.max_depth} levels deep; the limit is {self.max_depth}")
+        if analysis.operators > self.max_operators:
+            raise QueryRefused(f"query with {analysis.operators} operators (! | / ^ && || + - * and UNION, "
+                               f"path steps included); the limit is {self.max_operators}")
         refused = [e for e in analysis.service_endpoints if e not in self.service_allowlist]
         if refused:
             allowed = ", ".join(self.service_allowlist) or "none (KG_SERVICE_ALLOWLIST is empty)"

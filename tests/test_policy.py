@@ -52,3 +52,12 @@ def test_service_only_to_the_allowed_endpoints():
 def test_depth_and_pragmas():
     assert "nested 201 levels" in refusal("ASK " + "{" * 201 + "}" * 201)
     assert "pragma" in refusal('define get:soft "replace" SELECT * WHERE { ?s ?p ?o }')
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }",  # 10 KB: crashed the query process
+    "SELECT * WHERE { ?s " + "/".join(["<http://e/p>"] * 10_000) + " ?o }",  # a 10,000-step path: the same
+    "ASK {}" + " UNION {}" * 7_000,
+])
+def test_flat_but_long_chains_that_crash_the_engine_are_refused_naming_the_limit(query):
+    assert refusal(query).endswith("the limit is 1000")

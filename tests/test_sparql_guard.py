@@ -114,3 +114,14 @@ def test_the_shortcuts_bound_never_refuses_a_query_the_depth_limit_allows():
     assert FAST_DEPTH <= MAX_DEPTH  # else a wide, shallow query would be refused as deep
     wide = "SELECT * WHERE { " + "{ ?s ?p ?o } UNION " * (FAST_DEPTH - 2) + "{ ?s ?p ?o } }"
     assert wide.count("{") == FAST_DEPTH and analyse(wide).max_depth <= MAX_DEPTH
+
+
+def test_the_shortcuts_operator_bound_never_refuses_a_query_the_limit_allows():
+    from graph.policy import MAX_OPERATORS
+    from graph.sparql_guard import FAST_OPERATORS
+
+    assert FAST_OPERATORS <= MAX_OPERATORS
+    for query in ("SELECT * WHERE { ?s <http://ex.org/a/b/c> ?o FILTER(!(?o = 1 || ?o = 2)) }",
+                  "ASK { {} UNION {} UNION { ?s ex:p/ex:q|^ex:r ?o } }",
+                  "SELECT ?x WHERE { BIND(1 + 2 * 3 - 4 / 5 AS ?x) }"):
+        assert analyse(query).operators >= lex(query).operators > 0, query

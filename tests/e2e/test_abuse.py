@@ -60,3 +60,36 @@ def test_cheap_queries_keep_flowing_while_eight_runaways_hold_the_general_lane(s
     slowest = max(seconds for _, seconds in cheap)
     assert statuses == {200} and len(cheap) > 100, (statuses, len(cheap))
     assert slowest < 0.25, f"a cheap query waited {slowest:.3f} s"
+
+
+CRASHERS = [
+    "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }",
+    "SELECT * WHERE { ?s " + "/".join(["<http://e/p>"] * 10_000) + " ?o }",
+    "ASK {}" + " UNION {}" * 10_000,
+    "SELECT * WHERE { BIND(" + " + ".join(["1"] * 10_000) + " AS ?x) }",
+    "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
+]
+
+
+def test_inputs_that_crash_the_engine_are_refused_and_no_innocent_query_fails(service):
+    stop = threading.Event()
+    innocent: list[int] = []
+
+    def lookups(offset: int) -> None:
+        with service.client() as client:
+            i = offset
+            while not stop.is_set():
+                innocent.append(client.get("/sparql", params={"query": LOOKUP % PEOPLE[i % 4]}).status_code)
+                i += 1
+
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        steady = [pool.submit(lookups, k) for k in range(2)]
+        with service.client() as client:
+            answers = [client.post("/sparql", content=CRASHERS[n % len(CRASHERS)].encode(),
+                                   headers={"Content-Type": "application/sparql-query"}) for n in range(20)]
+        time.sleep(0.3)
+        stop.set()
+        for s in steady:
+            s.result()
+    assert all(a.status_code == 400 and "the limit is" in a.json()["detail"] for a in answers), [a.text[:200] for a in answers]
+    assert set(innocent) == {200} and len(innocent) > 20

@@ -125,6 +125,10 @@ def test_query_processes_use_jemalloc_when_the_system_has_it(service, http):
     "\x00\x01\x02",
     "SELECT * WHERE { ?s ?p 'unterminated }",
     "ASK {}" + " UNION {}" * 2000,
+    "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }",
+    "SELECT * WHERE { ?s " + "/".join(["<http://e/p>"] * 10_000) + " ?o }",
+    "ASK {}" + " UNION {}" * 10_000,
+    "SELECT * WHERE { FILTER(" + " || ".join(["true"] * 10_000) + ") }",
 ])
 def test_hostile_queries_get_a_4xx_and_the_service_survives(http, query):
     response = http.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
