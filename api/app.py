@@ -97,10 +97,21 @@ class Front:
             elif scope["path"] == "/sparql":
                 cross_origin = any(name == b"origin" for name, _ in scope["headers"])
                 await (self.sparql_cross_origin if cross_origin else self.sparql)(scope, receive, send_and_record)
+            elif scope["method"] == "HEAD":  # HEAD wherever GET is allowed: the GET's headers, no body
+                await self.app({**scope, "method": "GET"}, receive, _without_body(send_and_record))
             else:
                 await self.app(scope, receive, send_and_record)
         finally:
             self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
+
+
+def _without_body(send):
+    async def send_headers_only(message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_headers_only
 
 
 def create_app(config: ServiceConfig, open_engine: Callable[[], Engine]) -> Front:
@@ -120,6 +131,7 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine]) -> Fron
         try:
             yield
         finally:
+            app.state.kg.close()
             await engine.close()
             flusher.cancel()
             log_handler.flush()

@@ -19,4 +19,5 @@ class ServiceConfig:
     result_limit: int = 10_000  # rows (or triples) per SPARQL response
     max_request_bytes: int = 1_000_000  # largest body or query string
     document_cache_mb: int = 64  # per HTTP worker
+    time_limit: float = 10.0  # seconds a search or a reconciliation batch may take (queries: the engine's own)
     policy: QueryPolicy = field(default_factory=QueryPolicy)  # what a query may be

@@ -53,7 +53,6 @@ async def _document(request: Request, state: ServiceState, key: str, media: str,
     return Response(body, media_type=negotiation.content_type(media), headers=headers)
 
 
-@router.head("/id/{path:path}", include_in_schema=False)
 @router.get(
     "/id/{path:path}",
     summary="An entity of the graph",

@@ -8,8 +8,8 @@ schema space `{base}/ontology#` (`Person`, `basedIn`).
 
 from __future__ import annotations
 
-import asyncio
 import json
+import math
 import re
 from html import escape
 
@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.config import SERVICE_VERSION
-from api.forms import parse_form
+from api.forms import parse_form, read_body
 from api.problems import Problem
 from api.state import ServiceState
 from api.state import service_state as _state
@@ -65,16 +65,19 @@ def manifest(state: ServiceState) -> dict:
     }
 
 
-def _parse_queries(raw: str) -> dict:
+def _parse_queries(state: ServiceState, raw: str) -> dict[str, ReconcileQuery]:
+    """The batch, every query checked (400 naming the query and the field at fault) before any work."""
     try:
         queries = json.loads(raw)
+    except RecursionError:
+        raise Problem(400, "`queries` is nested too deep to be a reconciliation batch") from None
     except ValueError as exc:
         raise Problem(400, f"`queries` is not valid JSON: {exc}") from None
     if not isinstance(queries, dict) or not all(isinstance(q, dict) for q in queries.values()):
         raise Problem(400, '`queries` must be an object of queries: {"q0": {"query": "..."}}')
     if len(queries) > MAX_BATCH:
         raise Problem(413, f"at most {MAX_BATCH} queries per batch (OpenRefine sends 10)")
-    return queries
+    return {key: _to_query(state, key, spec) for key, spec in queries.items()}
 
 
 def _to_query(state, key: str, spec: dict) -> ReconcileQuery:
@@ -87,15 +90,22 @@ def _to_query(state, key: str, spec: dict) -> ReconcileQuery:
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise Problem(400, f"{key}: `type` must be a type id or a list of them")
     properties = []
-    for prop in spec.get("properties") or []:
+    given = spec.get("properties") or []
+    if not isinstance(given, list):
+        raise Problem(400, f"{key}: `properties` must be a list of {{pid, v}} objects")
+    for prop in given:
         if not isinstance(prop, dict) or "pid" not in prop or "v" not in prop:
             raise Problem(400, f"{key}: each property needs `pid` and `v`")
+        if not isinstance(prop["pid"], str):
+            raise Problem(400, f"{key}: a property's `pid` must be a property id (a string)")
         values = prop["v"] if isinstance(prop["v"], list) else [prop["v"]]
-        properties.append((vocabulary.expand(str(prop["pid"])), values))
+        if not all(isinstance(v, (str, int, float, dict)) and not isinstance(v, bool) for v in values):
+            raise Problem(400, f"{key}: a property's `v` must be a value (a string, a number, or an {{id}} object) or a list of them")
+        properties.append((vocabulary.expand(prop["pid"]), values))
     if not text and not properties:
         raise Problem(400, f"{key}: a query needs `query` or `properties`")
     limit = spec.get("limit", 5)
-    if not isinstance(limit, (int, float)) or limit < 1:
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not math.isfinite(limit) or limit < 1:
         raise Problem(400, f"{key}: `limit` must be a positive number")
     strict = spec.get("type_strict", "any")
     if strict not in ("any", "should", "all"):
@@ -103,12 +113,12 @@ def _to_query(state, key: str, spec: dict) -> ReconcileQuery:
     return ReconcileQuery(text, [vocabulary.expand(t) for t in types], strict, properties, min(int(limit), 100))
 
 
-def _results(state, queries: dict) -> dict:
+def _results(state: ServiceState, queries: dict[str, ReconcileQuery]) -> dict:
     vocabulary = state.reconcile_vocabulary
     reconciler = state.reconciler
     out = {}
-    for key, spec in queries.items():
-        candidates = reconciler.reconcile(_to_query(state, key, spec))
+    for key, query in queries.items():
+        candidates = reconciler.reconcile(query)
         out[key] = {"result": [
             {
                 "id": _entity_id(state, c.id),
@@ -129,7 +139,8 @@ async def reconcile_get(request: Request, queries: str | None = None):
     state = _state(request)
     if queries is None:
         return _reply(request, manifest(state))
-    return _reply(request, await asyncio.to_thread(_results, state, _parse_queries(queries)))
+    batch = _parse_queries(state, queries)
+    return _reply(request, await state.by_name(lambda: _results(state, batch), "the reconciliation batch"))
 
 
 @router.post(
@@ -140,16 +151,18 @@ async def reconcile_get(request: Request, queries: str | None = None):
 )
 async def reconcile_post(request: Request):
     state = _state(request)
-    body = (await request.body()).decode("utf-8", errors="replace")
+    raw_body = await read_body(request.receive, dict(request.scope["headers"]), state.config.max_request_bytes)
+    body = raw_body.decode("utf-8", errors="replace")
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):
         raw = body
     else:
-        form = parse_form(body.encode(), "the form")
+        form = parse_form(raw_body, "the form")
         raw = (form.get("queries") or [None])[0]
         if raw is None:
             raise Problem(400, "missing form field `queries`")
-    return _reply(request, await asyncio.to_thread(_results, state, _parse_queries(raw)))
+    batch = _parse_queries(state, raw)
+    return _reply(request, await state.by_name(lambda: _results(state, batch), "the reconciliation batch"))
 
 
 @router.get("/suggest/entity", summary="Suggest entities by name prefix")
@@ -168,7 +181,7 @@ async def suggest_entity(request: Request, prefix: str = Query(..., examples=["n
             for h in hits[cursor: cursor + 10]
         ]
 
-    return _reply(request, {"result": await asyncio.to_thread(suggestions)})
+    return _reply(request, {"result": await state.by_name(suggestions, "the suggestion")})
 
 
 def _suggest_terms(terms: list[dict], prefix: str) -> list[dict]:
@@ -194,7 +207,7 @@ async def suggest_property(request: Request, prefix: str = Query(..., examples=[
 async def preview(request: Request, id: str = Query(..., examples=["person/colin-knox"])):
     state = _state(request)
     iri = id if id.startswith(("http://", "https://")) else str(state.ns.entity(id))
-    index, reconciler = await asyncio.to_thread(lambda: (state.search_index, state.reconciler))
+    index, reconciler = await state.by_name(lambda: (state.search_index, state.reconciler), "the preview")
     if iri not in index.types and iri not in index.labels:
         raise Problem(404, f"no entity {id}")
     vocabulary = state.reconcile_vocabulary

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Query, Request
 
 from api import negotiation, pages
@@ -27,7 +25,7 @@ async def search(
 ):
     state = service_state(request)
     types = {state.ns.expand_or_keep(t) for t in type}
-    hits = await asyncio.to_thread(lambda: state.search_index.search(q, types or None, limit))
+    hits = await state.by_name(lambda: state.search_index.search(q, types or None, limit), "the search")
     results = [
         {
             "id": hit.entity,

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 
 from api import negotiation, pages
-from api.forms import parse_form
+from api.forms import parse_form, read_body
 from api.problems import Problem, problem_response
 from api.state import ServiceState
 from graph.engine import QueryJob
@@ -77,7 +77,7 @@ class SparqlEndpoint:
             raise Problem(415, f"unsupported request body type {media or 'none'}: use {FORM_TYPE} or {QUERY_TYPE}")
         if charset not in ("utf-8", "utf8"):
             raise Problem(415, f"unsupported charset {charset}: requests must be UTF-8")
-        body = await _body(receive, headers, state.config.max_request_bytes)
+        body = await read_body(receive, headers, state.config.max_request_bytes)
         if media == QUERY_TYPE:
             return await self._run(scope, receive, state, headers, _decode(body, "the query"), url, url)
         form = parse_form(body, "the form")
@@ -186,24 +186,6 @@ def _content_type(value: str) -> tuple[str, str]:
         if key.strip().lower() == "charset":
             charset = val.strip().strip('"').lower()
     return media.strip().lower(), charset
-
-
-async def _body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
-    declared = headers.get(b"content-length", b"")
-    if declared.isdigit() and int(declared) > limit:
-        raise Problem(413, f"request body larger than {limit} bytes")
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Problem(400, "the client closed the connection before the body was complete")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise Problem(413, f"request body larger than {limit} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _decode(data: bytes, what: str) -> str:

@@ -3,15 +3,20 @@ the documents it has built, and the indexes built from the engine on first use."
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from fastapi import Request
 from rdflib import Graph
 
 from api.cache import DocumentCache
 from api.config import ServiceConfig
+from api.problems import Problem
 from graph.engine import Engine, GraphInfo
 from graph.entity import Profiles
 from graph.kinds import search_excluded
@@ -21,6 +26,8 @@ from graph.search import SearchIndex
 from graph.service_description import void_description
 from graph.vocabulary import load_ontology, load_shapes
 
+T = TypeVar("T")
+NAME_THREADS = 2  # threads for search and reconciliation: the default pool stays free for documents
 
 @dataclass
 class ServiceState:
@@ -96,6 +103,24 @@ class ServiceState:
     @property
     def context_url(self) -> str:
         return f"{self.base}/context.jsonld"
+
+    @cached_property
+    def _name_threads(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(NAME_THREADS, thread_name_prefix="names")
+
+    async def by_name(self, work: Callable[[], T], what: str) -> T:
+        """Search or reconciliation work, in threads of its own and within the time limit: a
+        batch that takes too long is answered 503 (its thread finishes it and drops it), and
+        however many are running, /sparql, documents and pages keep theirs."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(self._name_threads, work), self.config.time_limit)
+        except TimeoutError:
+            raise Problem(503, f"{what} ran past the time limit of {self.config.time_limit:g} s", {"Retry-After": "1"}) from None
+
+    def close(self) -> None:
+        if "_name_threads" in self.__dict__:
+            self._name_threads.shutdown(wait=False, cancel_futures=True)
 
 
 def service_state(request: Request) -> ServiceState:

@@ -131,5 +131,6 @@ class Settings:
             result_limit=self.result_limit,
             max_request_bytes=self.max_request_bytes,
             document_cache_mb=self.document_cache_mb,
+            time_limit=self.query_timeout,
             policy=QueryPolicy(service_allowlist=self.service_allowlist),
         )
