@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
@@ -155,8 +155,13 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine]) -> Fron
             "status": "ready", "graph": "curated", "version": "a093588188e18d00", "triples": 12942}}}}},
     )
     async def health(request: Request):
-        info = service_state(request).info
-        return {"status": "ready", "graph": info.origin, "version": info.version, "triples": info.triples}
+        state = service_state(request)
+        info = state.info
+        body = {"status": "ready", "graph": info.origin, "version": info.version, "triples": info.triples}
+        reason = await state.engine.ready()
+        if reason is not None:
+            return JSONResponse({**body, "status": "unavailable", "reason": reason}, status_code=503)
+        return body
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(request: Request):

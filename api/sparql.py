@@ -22,6 +22,7 @@ from api.problems import Problem, problem_response
 from api.state import ServiceState
 from graph.engine import QueryJob
 from graph.errors import (
+    EngineUnavailable,
     KgError,
     QueryCrashed,
     QueryRefused,
@@ -121,7 +122,11 @@ class SparqlEndpoint:
             raise Problem(503, str(exc), headers={"Retry-After": "1"}) from None
         except WrongResultFormat as exc:
             raise Problem(406, str(exc)) from None
-        except (QueryCrashed, KgError) as exc:
+        except EngineUnavailable as exc:  # ours, not the query's
+            raise Problem(503, str(exc), headers={"Retry-After": "1"}) from None
+        except QueryCrashed as exc:  # ours too: the guard lets through no query known to crash the engine
+            raise Problem(500, str(exc)) from None
+        except KgError as exc:
             raise Problem(400, str(exc)) from None
         result = outcome.result
         truncated = {"KG-Results-Truncated": f"limit={config.result_limit}"} if result.truncated else {}

@@ -46,6 +46,11 @@ class QueryCrashed(KgError):
     """The process evaluating the query was lost twice while the query was in it."""
 
 
+class EngineUnavailable(KgError):
+    """The engine cannot answer now (a query process that cannot start): our failure, not the
+    query's; the message says why."""
+
+
 @dataclass(frozen=True)
 class Problem:
     message: str

@@ -44,6 +44,10 @@ class Engine:
     async def start(self) -> None:
         """Get ready to answer (start processes, open connections)."""
 
+    async def ready(self) -> str | None:
+        """None when the engine can answer; else why it cannot (then /health says not ready)."""
+        return None
+
     async def run(self, job: QueryJob) -> QueryOutcome:
         raise NotImplementedError
 

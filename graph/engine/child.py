@@ -54,7 +54,12 @@ def serve(sockets: list[socket.socket], database: Path, prefixes: dict[str, str]
     from graph.engine.evaluate import QueryJob, evaluate
     from graph.errors import KgError, QuerySyntaxError, WrongResultFormat
 
-    store = ox.Store.read_only(str(database))
+    try:
+        store = ox.Store.read_only(str(database))
+    except Exception as exc:  # noqa: BLE001 - the parent reports it and backs off
+        print(f"cannot open the store at {database}: {exc}", flush=True)
+        os._exit(3)
+    print("ready", flush=True)  # the parent waits for this line before it sends any job
 
     def answer(job_id: int, job: QueryJob) -> tuple:
         try:

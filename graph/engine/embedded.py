@@ -54,6 +54,12 @@ class EmbeddedEngine(LocalEngine):
         if self._lanes is not None:
             await asyncio.gather(*(lane.start() for lane in self._lanes))
 
+    async def ready(self) -> str | None:
+        if self._lanes is None:
+            return None
+        reasons = [reason for reason in await asyncio.gather(*(lane.ready() for lane in self._lanes)) if reason]
+        return reasons[0] if reasons else None
+
     async def run(self, job: QueryJob) -> QueryOutcome:
         if self._lanes is None:
             return await asyncio.to_thread(evaluate, self.store, job, self.prefixes)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import select
 import socket
 import subprocess
 import sys
@@ -43,7 +44,7 @@ from pathlib import Path
 from graph.config import PoolConfig
 from graph.engine.child import frame, split_frames
 from graph.engine.evaluate import QueryJob, QueryOutcome
-from graph.errors import KgError, QueryCrashed, QuerySyntaxError, QueryTimeout, WrongResultFormat
+from graph.errors import EngineUnavailable, KgError, QueryCrashed, QuerySyntaxError, QueryTimeout, WrongResultFormat
 from graph.results import Serialized
 from graph.sparql_guard import query_shape
 
@@ -62,6 +63,8 @@ PIPELINE_WINDOW = 0.002  # seconds: a job this young on a thread may have one mo
 CHEAP_DEPTH = 8  # ...and a thread holding only cheap jobs, the first younger than the window, takes this many
 PEAK_DECAY = 0.9  # per run: after a 50 ms run, a shape is cheap again after ~35 quick ones
 FAST_LANE = 0.25  # seconds: a shape none of whose recent runs took this long takes the engine's fast lane
+START_TIMEOUT = 30.0  # seconds a new query process may take to open the store and say it is ready
+BACKOFF = (0.5, 30.0)  # after a process failed to start, the wait before the next attempt: first, at most
 
 
 class QueryCosts:
@@ -225,6 +228,9 @@ class QueryPool:
         self._current: _Process | None = None
         self._starting: asyncio.Lock | None = None
         self._retries: set[asyncio.Task] = set()  # the loop keeps tasks only weakly: these are ours
+        self.unavailable: str | None = None  # why the last process could not start, until one does
+        self._backoff = 0.0
+        self._retry_at = 0.0
 
     # -- the process ------------------------------------------------------------------------
 
@@ -235,9 +241,24 @@ class QueryPool:
             pass_fds=fds,
             env=self.env,
             stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
         with popen.stdin:
             popen.stdin.write(self.prefixes.encode())
+        with popen.stdout:
+            said = b""
+            if select.select([popen.stdout], [], [], START_TIMEOUT)[0]:
+                said = popen.stdout.readline().strip()
+        if said != b"ready":
+            popen.kill()
+            code = popen.wait()
+            if said:
+                reason = said.decode(errors="replace")
+            elif code == -9:  # ours: it had not said it was ready in time
+                reason = f"it was not ready within {START_TIMEOUT:g} s"
+            else:
+                reason = f"it exited with code {code}"
+            raise EngineUnavailable(f"the query process could not start: {reason}")
         return popen
 
     async def start(self) -> None:
@@ -249,12 +270,21 @@ class QueryPool:
         self._starting = self._starting or asyncio.Lock()
         async with self._starting:
             if self._current is None:
+                now = time.monotonic()
+                if self.unavailable is not None and now < self._retry_at:  # back off: no process per request
+                    raise EngineUnavailable(f"{self.unavailable}; the next attempt in {self._retry_at - now:.1f} s")
                 pairs = [socket.socketpair() for _ in range(self.threads)]
                 try:
                     popen = await asyncio.to_thread(self._spawn_blocking, [child for _, child in pairs])
+                except EngineUnavailable as exc:
+                    self.unavailable = str(exc)
+                    self._backoff = min(max(self._backoff * 2, BACKOFF[0]), BACKOFF[1])
+                    self._retry_at = time.monotonic() + self._backoff
+                    raise
                 finally:
                     for _, child in pairs:
                         child.close()
+                self.unavailable, self._backoff = None, 0.0
                 loop = asyncio.get_running_loop()
                 channels = [(await loop.connect_accepted_socket(lambda: _Channel(self), ours))[1] for ours, _ in pairs]
                 proc = _Process(popen, channels, self.costs)
@@ -293,9 +323,22 @@ class QueryPool:
             if pending.future.done():  # it ran out of time while a new process was starting
                 return
             proc.submit(job_id, pending)
+        except EngineUnavailable as exc:
+            if not pending.future.done():
+                pending.future.set_exception(exc)
         except OSError as exc:
             if not pending.future.done():
                 pending.future.set_exception(QueryCrashed(f"the query process could not be reached: {exc}"))
+
+    async def ready(self) -> str | None:
+        """None when a process is up or can be started now; else why not (after an attempt, if
+        the back-off allows one: a health check is how the pool recovers when nobody queries)."""
+        if self._current is None:
+            try:
+                await self._process()
+            except EngineUnavailable as exc:
+                return str(exc)
+        return None
 
     async def close(self) -> None:
         if self._current is not None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
+import os
+import shutil
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +98,41 @@ def test_inputs_that_crash_the_engine_are_refused_and_no_innocent_query_fails(se
             s.result()
     assert all(a.status_code == 400 and "the limit is" in a.json()["detail"] for a in answers), [a.text[:200] for a in answers]
     assert set(innocent) == {200} and len(innocent) > 20
+
+
+def query_processes(service) -> list[int]:
+    found = []
+    for pid in service.descendants():
+        try:
+            if b"engine.child" in Path(f"/proc/{pid}/cmdline").read_bytes() or b"query_process" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_a_query_process_that_cannot_start_is_our_503_with_back_off_and_the_service_recovers(tmp_path, data_dir):
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    svc = start_service(tmp_path, env={"KG_QUERY_TIMEOUT": str(TIMEOUT)}, data=data)
+    try:
+        with svc.client() as client:
+            assert client.get("/sparql", params={"query": LOOKUP % "colin-knox"}).status_code == 200
+            store = data / json.loads((data / "current.json").read_text())["path"]
+            store.rename(store.with_name(store.name + ".away"))  # the worker keeps its open files
+            for pid in query_processes(svc):
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.3)
+            answers = [client.get("/sparql", params={"query": RUNAWAY % n}) for n in range(20)]
+            health = client.get("/health")
+            assert all(a.status_code == 503 and "could not start" in a.json()["detail"] for a in answers), [a.text[:300] for a in answers]
+            assert sum("the next attempt in" in a.json()["detail"] for a in answers) >= 15  # not a process per request
+            assert health.status_code == 503 and health.json()["status"] == "unavailable"
+            store.with_name(store.name + ".away").rename(store)
+            deadline = time.monotonic() + 45
+            while client.get("/health").status_code != 200 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert client.get("/health").json()["status"] == "ready"
+            assert client.get("/sparql", params={"query": LOOKUP % "colin-knox"}).status_code == 200
+    finally:
+        svc.stop()
