@@ -64,7 +64,7 @@ CHEAP_DEPTH = 8  # ...and a thread holding only cheap jobs, the first younger th
 PEAK_DECAY = 0.9  # per run: after a 50 ms run, a shape is cheap again after ~35 quick ones
 FAST_LANE = 0.25  # seconds: a shape none of whose recent runs took this long takes the engine's fast lane
 START_TIMEOUT = 30.0  # seconds a new query process may take to open the store and say it is ready
-BACKOFF = (0.5, 30.0)  # after a process failed to start, the wait before the next attempt: first, at most
+BACKOFF = (0.5, 5.0)  # after a process failed to start, the wait before the next attempt: first, at most
 
 
 class QueryCosts:
@@ -318,17 +318,25 @@ class QueryPool:
         return len(self._retries)
 
     async def _send(self, job_id: int, pending: _Pending) -> None:
-        try:
-            proc = self._current or await self._process()
-            if pending.future.done():  # it ran out of time while a new process was starting
+        for attempt in (1, 2):  # a process that died just now is replaced once
+            proc = None
+            try:
+                proc = self._current or await self._process()
+                if pending.future.done():  # it ran out of time while a new process was starting
+                    return
+                proc.submit(job_id, pending)
                 return
-            proc.submit(job_id, pending)
-        except EngineUnavailable as exc:
-            if not pending.future.done():
-                pending.future.set_exception(exc)
-        except OSError as exc:
-            if not pending.future.done():
-                pending.future.set_exception(QueryCrashed(f"the query process could not be reached: {exc}"))
+            except EngineUnavailable as exc:
+                if not pending.future.done():
+                    pending.future.set_exception(exc)
+                return
+            except OSError as exc:
+                if proc is not None:
+                    proc.pending.pop(job_id, None)
+                    if self._current is proc:
+                        self._retire(proc, crashed=True)
+                if attempt == 2 and not pending.future.done():
+                    pending.future.set_exception(QueryCrashed(f"the query process could not be reached: {exc}"))
 
     async def ready(self) -> str | None:
         """None when a process is up or can be started now; else why not (after an attempt, if

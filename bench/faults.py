@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""A fault suite anyone can rerun: `kg serve` under load while things go wrong, and the same
+abuse against Oxigraph's server where it applies. Loopback only, every loop bounded.
+
+    .venv/bin/python bench/faults.py [--seconds 15] [--timeout 5] [--scenarios steady runaways ...]
+
+The graph is the curated one (built into a temporary folder). "Cheap" clients send entity
+lookups of a few milliseconds in a closed loop (4 clients); each scenario adds its trouble:
+
+- steady: nothing else (the reference);
+- runaways: one client keeps eight runaway queries (a cross product) in flight at all times;
+- crashers: one client sends queries that crash the engine when they reach it (10,000 `!`, a
+  10,000-step path, 10,000 UNIONs, braces nested 5,000 deep) back to back;
+- kill: the query processes are killed (SIGKILL) every 2 s;
+- cannot-start: the store's folder is moved away and the query processes killed, so that no new
+  one can open it, for a third of the scenario; then it is moved back.
+
+Each scenario prints, for the cheap queries: requests, failed (anything but 200), 5xx, p50, p99
+and maximum latency; for the trouble: what it was answered; and, for cannot-start, the time
+from the store's return to the first cheap query answered again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from common import ROOT, VENV_BIN, free_port, wait_ready  # bench/common.py (scripts run as bench/NAME.py)
+
+BASE = "http://kg.test"
+PEOPLE = ("colin-knox", "rassul-rysmambetov", "alikhan-baimenov", "saltanat-janenova", "norimasa-shimomura")
+LOOKUP = "SELECT ?p ?o WHERE { <" + BASE + "/id/person/%s> ?p ?o }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } # %d"
+CRASHERS = (
+    "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }",
+    "SELECT * WHERE { ?s " + "/".join(["<http://e/p>"] * 10_000) + " ?o }",
+    "ASK {}" + " UNION {}" * 10_000,
+    "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
+)
+SCENARIOS = ("steady", "runaways", "crashers", "kill", "cannot-start")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+class Target:
+    """A server under test: its URL, its process, and what can be done to it."""
+
+    def __init__(self, name: str, sparql: str, process: subprocess.Popen, data: Path | None):
+        self.name, self.sparql, self.process, self.data = name, sparql, process, data
+
+    def query_processes(self) -> list[int]:
+        pids, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                try:
+                    children = [int(c) for c in (task / "children").read_text().split()]
+                except OSError:
+                    continue
+                todo += children
+                for child in children:
+                    try:
+                        if b"engine.child" in Path(f"/proc/{child}/cmdline").read_bytes():
+                            pids.append(child)
+                    except OSError:
+                        pass
+        return pids
+
+    def kill_query_processes(self) -> int:
+        pids = self.query_processes()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return len(pids)
+
+
+async def cheap_client(client: httpx.AsyncClient, url: str, offset: int, until: float, record: list) -> None:
+    i = offset
+    while time.monotonic() < until:
+        started = time.monotonic()
+        try:
+            status = (await client.get(url, params={"query": LOOKUP % PEOPLE[i % len(PEOPLE)]})).status_code
+        except httpx.HTTPError as exc:
+            status = type(exc).__name__
+        record.append((status, time.monotonic() - started, started))
+        i += 1
+
+
+async def trouble_runaways(client: httpx.AsyncClient, url: str, until: float, answers: Counter) -> None:
+    async def one(n: int) -> None:
+        while time.monotonic() < until:
+            started = time.monotonic()
+            try:
+                response = await client.get(url, params={"query": RUNAWAY % n}, timeout=120)
+                answers[f"{response.status_code} after {round(time.monotonic() - started)} s"] += 1
+            except httpx.HTTPError as exc:
+                answers[type(exc).__name__] += 1
+
+    await asyncio.gather(*(one(n) for n in range(8)))
+
+
+async def trouble_crashers(client: httpx.AsyncClient, url: str, until: float, answers: Counter) -> None:
+    n = 0
+    while time.monotonic() < until:
+        query = CRASHERS[n % len(CRASHERS)]
+        try:
+            response = await client.post(url, content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+            answers[str(response.status_code)] += 1
+        except httpx.HTTPError as exc:
+            answers[type(exc).__name__] += 1
+        n += 1
+
+
+async def trouble_kill(target: Target, until: float, answers: Counter) -> None:
+    while time.monotonic() < until - 2:
+        await asyncio.sleep(2)
+        answers["query processes killed"] += target.kill_query_processes()
+
+
+async def trouble_cannot_start(target: Target, until: float, answers: Counter, record: list) -> None:
+    store = target.data / json.loads((target.data / "current.json").read_text())["path"]
+    away = store.with_name(store.name + ".away")
+    third = (until - time.monotonic()) / 3
+    await asyncio.sleep(third)
+    store.rename(away)
+    answers["query processes killed"] += target.kill_query_processes()
+    await asyncio.sleep(third)
+    away.rename(store)
+    back = time.monotonic()
+    while time.monotonic() < until:
+        await asyncio.sleep(0.05)
+        answered = [started for status, _, started in record if status == 200 and started >= back]
+        if answered:
+            answers["recovered after (s)"] = round(min(answered) - back + 0.0, 3)
+            return
+
+
+async def scenario(target: Target, name: str, seconds: float) -> dict:
+    until = time.monotonic() + seconds
+    record: list = []
+    answers: Counter = Counter()
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as cheap, httpx.AsyncClient(timeout=60, limits=limits) as bad:
+        trouble = {
+            "runaways": lambda: trouble_runaways(bad, target.sparql, until, answers),
+            "crashers": lambda: trouble_crashers(bad, target.sparql, until, answers),
+            "kill": lambda: trouble_kill(target, until, answers),
+            "cannot-start": lambda: trouble_cannot_start(target, until, answers, record),
+        }.get(name)
+        troubling = asyncio.create_task(trouble()) if trouble else None
+        await asyncio.gather(*(cheap_client(cheap, target.sparql, k, until, record) for k in range(4)))
+        if troubling is not None:  # a runaway a server never stops would keep it forever: bounded
+            try:
+                await asyncio.wait_for(troubling, timeout=15)
+            except TimeoutError:
+                answers["still running at the end"] += 1
+    seconds_taken = [s for _, s, _ in record]
+    statuses = Counter(status for status, _, _ in record)
+    return {
+        "target": target.name,
+        "scenario": name,
+        "requests": len(record),
+        "failed": sum(n for status, n in statuses.items() if status != 200),
+        "5xx": sum(n for status, n in statuses.items() if isinstance(status, int) and status >= 500),
+        "p50 ms": round(statistics.median(seconds_taken) * 1000, 1) if seconds_taken else None,
+        "p99 ms": round(percentile(seconds_taken, 0.99) * 1000, 1),
+        "max ms": round(max(seconds_taken, default=0) * 1000, 1),
+        "trouble": dict(answers),
+    }
+
+
+def start_kg(tmp: Path, timeout: float) -> Target:
+    data = tmp / "data"
+    env = {**os.environ, "KG_DATA_DIR": str(data), "KG_BASE_IRI": BASE, "KG_RECORDS_DIR": str(ROOT / "records"),
+           "KG_QUERY_TIMEOUT": str(timeout)}
+    subprocess.run([str(VENV_BIN / "kg"), "build"], env=env, check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    process = subprocess.Popen([str(VENV_BIN / "kg"), "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(f"http://127.0.0.1:{port}/health", process)
+    return Target("kg", f"http://127.0.0.1:{port}/sparql", process, data)
+
+
+def start_oxigraph(tmp: Path, kg: Target) -> Target:
+    dump = tmp / "graph.nq"
+    subprocess.run([str(VENV_BIN / "kg"), "export", "--format", "nq", "-o", str(dump)],
+                   env={**os.environ, "KG_DATA_DIR": str(kg.data)}, check=True, stderr=subprocess.DEVNULL)
+    store = tmp / "oxigraph"
+    subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(store), "--file", str(dump)], check=True,
+                   capture_output=True)
+    port = free_port()
+    process = subprocess.Popen([str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(store),
+                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process)
+    return Target("oxigraph", f"http://127.0.0.1:{port}/query", process, None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--timeout", type=float, default=5, help="KG_QUERY_TIMEOUT of the kg server")
+    parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
+    parser.add_argument("--no-oxigraph", action="store_true", help="kg only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        kg = start_kg(tmp, args.timeout)
+        targets = [kg]
+        if not args.no_oxigraph:
+            targets.append(start_oxigraph(tmp, kg))
+        try:
+            rows = []
+            for target in targets:  # Oxigraph last: the runaways it never stops keep its CPU busy
+                for name in args.scenarios:
+                    if target.name == "oxigraph" and name not in ("steady", "runaways"):
+                        continue  # nothing to kill or move away; one crasher ends its process (README)
+                    row = asyncio.run(scenario(target, name, args.seconds))
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+        finally:
+            for target in targets:
+                target.process.terminate()
+                try:
+                    target.process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    target.process.kill()
+            shutil.rmtree(tmp / "oxigraph", ignore_errors=True)
+    print(f"\n{args.seconds:g} s per scenario, 4 cheap clients (entity lookups), kg's time limit {args.timeout:g} s\n")
+    print("| target | scenario | cheap requests | failed | 5xx | p50 ms | p99 ms | max ms | the trouble was answered |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        trouble = ", ".join(f"{k}: {v}" for k, v in sorted(row["trouble"].items())) or "-"
+        print(f"| {row['target']} | {row['scenario']} | {row['requests']:,} | {row['failed']} | {row['5xx']} | "
+              f"{row['p50 ms']} | {row['p99 ms']} | {row['max ms']} | {trouble} |")
+
+
+if __name__ == "__main__":
+    main()
