@@ -70,8 +70,9 @@ class Front:
     `app` is the FastAPI application, for `app.state` and the OpenAPI document.
     """
 
-    def __init__(self, app: FastAPI, sparql, max_query_string: int, access: AccessLog):
+    def __init__(self, app: FastAPI, sparql, max_query_string: int, max_headers: int, access: AccessLog):
         self.app = app
+        self.max_headers = max_headers
         self.endpoint = sparql
         self.sparql = ServerErrorMiddleware(sparql, handler=internal_error)
         self.sparql_cross_origin = ServerErrorMiddleware(CORSMiddleware(sparql, **CORS), handler=internal_error)
@@ -94,6 +95,9 @@ class Front:
             if len(scope["query_string"]) > self.max_query_string:
                 response = problem_response(413, f"query string longer than {self.max_query_string} bytes")
                 await response(scope, receive, send_and_record)
+            elif sum(len(name) + len(value) for name, value in scope["headers"]) > self.max_headers:
+                response = problem_response(431, f"request headers larger than {self.max_headers} bytes in all")
+                await response(scope, receive, send_and_record)
             elif scope["path"] == "/sparql":
                 cross_origin = any(name == b"origin" for name, _ in scope["headers"])
                 await (self.sparql_cross_origin if cross_origin else self.sparql)(scope, receive, send_and_record)
@@ -101,6 +105,11 @@ class Front:
                 await self.app({**scope, "method": "GET"}, receive, _without_body(send_and_record))
             else:
                 await self.app(scope, receive, send_and_record)
+        except asyncio.CancelledError:  # the server is stopping and gave up waiting for this request
+            if status:
+                raise
+            response = problem_response(503, "the service is shutting down; try again", headers={"Retry-After": "1"})
+            await response(scope, receive, send_and_record)  # an answer, not a dropped connection or a 500
         finally:
             self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
 
@@ -196,4 +205,5 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine]) -> Fron
         return app.openapi_schema
 
     app.openapi = openapi
-    return Front(app, SparqlEndpoint(app), max_query_string=config.max_request_bytes, access=AccessLog(log_handler))
+    return Front(app, SparqlEndpoint(app), max_query_string=config.max_request_bytes, max_headers=config.max_header_bytes,
+                 access=AccessLog(log_handler))

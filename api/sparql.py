@@ -28,6 +28,7 @@ from graph.errors import (
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooLarge,
     UpdateRefused,
     WrongResultFormat,
 )
@@ -122,6 +123,8 @@ class SparqlEndpoint:
             raise Problem(503, str(exc), headers={"Retry-After": "1"}) from None
         except WrongResultFormat as exc:
             raise Problem(406, str(exc)) from None
+        except QueryTooLarge as exc:
+            raise Problem(503, str(exc)) from None
         except EngineUnavailable as exc:  # ours, not the query's
             raise Problem(503, str(exc), headers={"Retry-After": "1"}) from None
         except QueryCrashed as exc:  # ours too: the guard lets through no query known to crash the engine

@@ -44,3 +44,4 @@ class PoolConfig:
     timeout: float = 10.0  # seconds a query may run; then its process is killed
     malloc: str | None = None  # an allocator library to preload (jemalloc), or None for the system's
     environment: Mapping[str, str] | None = None  # the query process's environment; None: this process's
+    memory_mb: int | None = None  # resident memory a query process may reach; past it, its longest-running query is stopped

@@ -46,6 +46,10 @@ class QueryCrashed(KgError):
     """The process evaluating the query was lost twice while the query was in it."""
 
 
+class QueryTooLarge(KgError):
+    """The query used more memory than a query process may have, and was stopped."""
+
+
 class EngineUnavailable(KgError):
     """The engine cannot answer now (a query process that cannot start): our failure, not the
     query's; the message says why."""

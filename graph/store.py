@@ -138,6 +138,7 @@ def replace_store(
         triples = count_triples(store)
         write_dumps(store, path / DUMPS, default_prefixes(base_iri))
         del store
+        ox.Store(str(path / DATABASE)).flush()  # opened once more, RocksDB drops the write-ahead log the build left (15 MB here)
         info = StoreInfo(str(path.relative_to(data_dir)), origin, version, base_iri, triples, sources)
         tmp_pointer = data_dir / f".{POINTER}.{os.getpid()}"
         tmp_pointer.write_text(json.dumps(asdict(info), indent=2) + "\n")

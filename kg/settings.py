@@ -15,6 +15,8 @@
 | KG_QUERY_MALLOC | auto | allocator of the query processes: `auto` (jemalloc when the system has it, e.g. Debian's libjemalloc2), `system`, or a path to a malloc library |
 | KG_DOCUMENT_CACHE_MB | 64 | memory for documents already built (entity pages in each format, ontology, VoID...), per HTTP worker; 0 builds every request anew |
 | KG_MAX_REQUEST_BYTES | 1000000 | largest request body or query string; larger gets 413 |
+| KG_MAX_HEADER_BYTES | 8192 | request headers, all together; larger gets 431 |
+| KG_QUERY_MEMORY_MB | 2048 | resident memory a query process may reach; past it, the query running longest in it is stopped (503) |
 | KG_SERVICE_ALLOWLIST | (empty) | space-separated SPARQL endpoints a query may name in SERVICE |
 
 This module is the only reader of the environment: the layers below get what they need as small
@@ -92,6 +94,8 @@ class Settings:
     query_malloc: str = "auto"
     document_cache_mb: int = 64
     max_request_bytes: int = 1_000_000
+    query_memory_mb: int = 2048
+    max_header_bytes: int = 8192
     service_allowlist: tuple[str, ...] = ()
 
     @classmethod
@@ -113,6 +117,8 @@ class Settings:
                 query_malloc=env.get("KG_QUERY_MALLOC", defaults.query_malloc),
                 document_cache_mb=int(env.get("KG_DOCUMENT_CACHE_MB", defaults.document_cache_mb)),
                 max_request_bytes=int(env.get("KG_MAX_REQUEST_BYTES", defaults.max_request_bytes)),
+                query_memory_mb=int(env.get("KG_QUERY_MEMORY_MB", defaults.query_memory_mb)),
+                max_header_bytes=int(env.get("KG_MAX_HEADER_BYTES", defaults.max_header_bytes)),
                 service_allowlist=tuple(env.get("KG_SERVICE_ALLOWLIST", "").split()),
             )
         except ValueError as exc:
@@ -123,13 +129,14 @@ class Settings:
 
     def pool(self) -> PoolConfig:
         return PoolConfig(threads=self.query_threads, timeout=self.query_timeout, malloc=malloc_library(self.query_malloc),
-                          environment=dict(os.environ))
+                          environment=dict(os.environ), memory_mb=self.query_memory_mb or None)
 
     def service(self) -> ServiceConfig:
         return ServiceConfig(
             base_iri=self.base_iri,
             result_limit=self.result_limit,
             max_request_bytes=self.max_request_bytes,
+            max_header_bytes=self.max_header_bytes,
             document_cache_mb=self.document_cache_mb,
             time_limit=self.query_timeout,
             policy=QueryPolicy(service_allowlist=self.service_allowlist),

@@ -68,3 +68,9 @@ def test_head_is_answered_wherever_get_is(http, path):
     get, head = http.get(path), http.head(path)
     assert head.status_code == get.status_code and head.status_code in (200, 303), path
     assert head.content == b"" and head.headers.get("content-type") == get.headers.get("content-type")
+
+
+def test_headers_over_the_cap_are_431_on_every_route(http):
+    for path in ("/sparql?query=ASK%7B%7D", "/health", "/id/person/colin-knox"):
+        assert "8192" in problem(http.get(path, headers={"X-Padding": "x" * 9000}), 431)["detail"]
+    assert http.get("/health", headers={"X-Padding": "x" * 6000}).status_code == 200

@@ -123,3 +123,8 @@ def test_standard_vocabularies_are_aligned(ns):
     for namespace in ("http://schema.org/", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#",
                       "http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/ns/oa#"):
         assert any(p.startswith(namespace) for p in parents), namespace
+
+
+def test_a_built_store_carries_no_leftover_write_ahead_log(data_dir):
+    logs = [p for p in (data_dir / "stores").glob("*/oxigraph/*.log") if p.stat().st_size > 4096]
+    assert logs == []

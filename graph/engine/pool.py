@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import select
 import socket
 import subprocess
@@ -44,7 +45,15 @@ from pathlib import Path
 from graph.config import PoolConfig
 from graph.engine.child import frame, split_frames
 from graph.engine.evaluate import QueryJob, QueryOutcome
-from graph.errors import EngineUnavailable, KgError, QueryCrashed, QuerySyntaxError, QueryTimeout, WrongResultFormat
+from graph.errors import (
+    EngineUnavailable,
+    KgError,
+    QueryCrashed,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooLarge,
+    WrongResultFormat,
+)
 from graph.results import Serialized
 from graph.sparql_guard import query_shape
 
@@ -64,6 +73,8 @@ CHEAP_DEPTH = 8  # ...and a thread holding only cheap jobs, the first younger th
 PEAK_DECAY = 0.9  # per run: after a 50 ms run, a shape is cheap again after ~35 quick ones
 FAST_LANE = 0.25  # seconds: a shape none of whose recent runs took this long takes the engine's fast lane
 START_TIMEOUT = 30.0  # seconds a new query process may take to open the store and say it is ready
+MEMORY_CHECK = 0.1  # seconds between two looks at a query process's resident memory
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 BACKOFF = (0.5, 5.0)  # after a process failed to start, the wait before the next attempt: first, at most
 
 
@@ -228,6 +239,8 @@ class QueryPool:
         self._current: _Process | None = None
         self._starting: asyncio.Lock | None = None
         self._retries: set[asyncio.Task] = set()  # the loop keeps tasks only weakly: these are ours
+        self.memory_limit = config.memory_mb * 1024 * 1024 if config.memory_mb else None
+        self._watchdog: asyncio.Task | None = None
         self.unavailable: str | None = None  # why the last process could not start, until one does
         self._backoff = 0.0
         self._retry_at = 0.0
@@ -263,6 +276,33 @@ class QueryPool:
 
     async def start(self) -> None:
         await self._process()
+        if self.memory_limit is not None and self._watchdog is None:
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch_memory())
+
+    async def _watch_memory(self) -> None:
+        """Every MEMORY_CHECK s, the process's resident memory; past the limit, the query that has
+        been evaluating longest is the one stopped (with the process: the others are sent again)."""
+        while True:
+            await asyncio.sleep(MEMORY_CHECK)
+            proc = self._current
+            if proc is None:
+                continue
+            try:
+                resident = int(Path(f"/proc/{proc.popen.pid}/statm").read_text().split()[1]) * PAGE_SIZE
+            except (OSError, IndexError, ValueError):
+                continue
+            if resident <= self.memory_limit:
+                continue
+            running = [(c.since, c.jobs[0]) for c in proc.channels if c.jobs]
+            if not running:
+                continue
+            _, culprit = min(running)
+            pending = proc.pending.get(culprit)
+            self._retire(proc, crashed=False, culprit=culprit)
+            if pending is not None and not pending.future.done():
+                limit_mb = self.memory_limit // (1024 * 1024)
+                pending.future.set_exception(QueryTooLarge(
+                    f"the query needed more memory than the {limit_mb} MB a query process may use, and was stopped"))
 
     async def _process(self) -> _Process:
         if self._current is not None:
@@ -349,6 +389,8 @@ class QueryPool:
         return None
 
     async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         if self._current is not None:
             proc, self._current = self._current, None
             proc.disconnect()

@@ -136,3 +136,33 @@ def test_a_query_process_that_cannot_start_is_our_503_with_back_off_and_the_serv
             assert client.get("/sparql", params={"query": LOOKUP % "colin-knox"}).status_code == 200
     finally:
         svc.stop()
+
+
+def test_a_query_in_flight_when_the_server_stops_gets_a_503_problem(tmp_path, data_dir):
+    svc = start_service(tmp_path, env={"KG_QUERY_TIMEOUT": "30"}, data=data_dir)
+    try:
+        with svc.client() as client, concurrent.futures.ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(client.get, "/sparql", params={"query": RUNAWAY % 0})
+            time.sleep(0.5)
+            svc.process.send_signal(signal.SIGTERM)
+            response = slow.result(timeout=30)
+        svc.process.wait(timeout=30)
+    finally:
+        svc.stop()
+    assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json"
+    assert "shutting down" in response.json()["detail"]
+    assert "Traceback" not in svc.log.read_text()
+
+
+def test_a_query_past_the_memory_bound_is_stopped_with_a_503_naming_it(tmp_path, data_dir):
+    svc = start_service(tmp_path, env={"KG_QUERY_TIMEOUT": "20", "KG_QUERY_MEMORY_MB": "400"}, data=data_dir)
+    try:
+        with svc.client() as client:
+            started = time.monotonic()
+            hungry = client.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f ?a ?d"})
+            seconds = time.monotonic() - started
+            assert hungry.status_code == 503 and "400 MB" in hungry.json()["detail"], hungry.text[:300]
+            assert seconds < 15  # stopped for its memory, long before its time limit
+            assert client.get("/sparql", params={"query": LOOKUP % "colin-knox"}).status_code == 200
+    finally:
+        svc.stop()
