@@ -40,7 +40,8 @@ class Sources:
 class PoolConfig:
     """The killable query process of the embedded engine (graph/engine/pool.py)."""
 
-    threads: int = 4  # queries evaluated at once in each of the two lanes (graph/engine/embedded.py), one per thread
+    threads: int = 4  # queries evaluated at once in each lane (graph/engine/embedded.py), one per thread
+    lanes: int = 2  # 2: a fast lane for queries known to be quick, beside the general one; 1: one process for all
     timeout: float = 10.0  # seconds a query may run; then its process is killed
     malloc: str | None = None  # an allocator library to preload (jemalloc), or None for the system's
     environment: Mapping[str, str] | None = None  # the query process's environment; None: this process's

@@ -10,7 +10,9 @@ fast lane, every other query to the general one. However many slow queries hold 
 lane's threads, and however often one of them is killed at its time limit (which stops every
 query in that process), a query that takes milliseconds is answered by the fast lane in
 milliseconds. A query of a shape never seen goes to the general lane; once it has run in less
-than a quarter of a second, its kind takes the fast lane; a run past it sends it back.
+than a quarter of a second, its kind takes the fast lane; a run past it sends it back. With
+`PoolConfig.lanes` 1 (KG_QUERY_LANES=1), one process serves both: half the memory, and cheap
+queries wait for a free thread among the slow ones.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ class EmbeddedEngine(LocalEngine):
         self._lanes: tuple[QueryPool, QueryPool] | None = None
         if pool is not None:
             self.costs = QueryCosts()
-            self._lanes = (QueryPool(opened.database, pool, self.prefixes, self.costs),
-                           QueryPool(opened.database, pool, self.prefixes, self.costs))
+            general = QueryPool(opened.database, pool, self.prefixes, self.costs)
+            fast = QueryPool(opened.database, pool, self.prefixes, self.costs) if pool.lanes > 1 else general
+            self._lanes = (fast, general)
 
     @classmethod
     def open(cls, data_dir: Path, pool: PoolConfig | None = None) -> EmbeddedEngine:
@@ -52,12 +55,12 @@ class EmbeddedEngine(LocalEngine):
 
     async def start(self) -> None:
         if self._lanes is not None:
-            await asyncio.gather(*(lane.start() for lane in self._lanes))
+            await asyncio.gather(*(lane.start() for lane in set(self._lanes)))
 
     async def ready(self) -> str | None:
         if self._lanes is None:
             return None
-        reasons = [reason for reason in await asyncio.gather(*(lane.ready() for lane in self._lanes)) if reason]
+        reasons = [reason for reason in await asyncio.gather(*(lane.ready() for lane in set(self._lanes))) if reason]
         return reasons[0] if reasons else None
 
     async def run(self, job: QueryJob) -> QueryOutcome:
@@ -81,5 +84,5 @@ class EmbeddedEngine(LocalEngine):
 
     async def close(self) -> None:
         if self._lanes is not None:
-            await asyncio.gather(*(lane.close() for lane in self._lanes))
+            await asyncio.gather(*(lane.close() for lane in set(self._lanes)))
         self.opened.close()

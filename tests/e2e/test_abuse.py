@@ -166,3 +166,14 @@ def test_a_query_past_the_memory_bound_is_stopped_with_a_503_naming_it(tmp_path,
             assert client.get("/sparql", params={"query": LOOKUP % "colin-knox"}).status_code == 200
     finally:
         svc.stop()
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_one_query_process_per_lane(tmp_path, data_dir, lanes):
+    svc = start_service(tmp_path, env={"KG_QUERY_LANES": str(lanes)}, data=data_dir)
+    try:
+        with svc.client() as client:
+            assert client.get("/sparql", params={"query": LOOKUP % "colin-knox"}).status_code == 200
+        assert len(query_processes(svc)) == lanes
+    finally:
+        svc.stop()

@@ -133,3 +133,9 @@ def test_links_cli_reports_coverage_and_what_is_left(cli_data):
     assert "person with no verified identifier (17)" in result.stdout
     if SHARED_TABLE.is_file():
         assert "5 VERIFIED row(s) not attached" in result.stdout and "United Arab Emirates" in result.stdout
+
+
+def test_serve_rejects_a_lane_count_it_does_not_have_in_one_line(tmp_path):
+    result = run_kg("serve", "--port", "9", data_dir=tmp_path, env={"KG_QUERY_LANES": "3"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: KG_QUERY_LANES=3: use 1 or 2"
