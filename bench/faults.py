@@ -13,7 +13,12 @@ lookups of a few milliseconds in a closed loop (4 clients); each scenario adds i
   10,000-step path, 10,000 UNIONs, braces nested 5,000 deep) back to back;
 - kill: the query processes are killed (SIGKILL) every 2 s;
 - cannot-start: the store's folder is moved away and the query processes killed, so that no new
-  one can open it, for a third of the scenario; then it is moved back.
+  one can open it, for a third of the scenario; then it is moved back;
+- hung: the query processes are stopped (SIGSTOP) for a third of the scenario, as a process
+  stuck in the kernel would be, then continued (SIGCONT) if still there;
+- builds: `kg build` into the served data directory every 3 s, every other one from records
+  that fail validation, while serving;
+- restart: `kg serve` killed (SIGKILL) and started again, once.
 
 Each scenario prints, for the cheap queries: requests, failed (anything but 200), 5xx, p50, p99
 and maximum latency; for the trouble: what it was answered; and, for cannot-start, the time
@@ -49,7 +54,7 @@ CRASHERS = (
     "ASK {}" + " UNION {}" * 10_000,
     "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
 )
-SCENARIOS = ("steady", "runaways", "crashers", "kill", "cannot-start")
+SCENARIOS = ("steady", "runaways", "crashers", "kill", "cannot-start", "hung", "builds", "restart")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -60,8 +65,10 @@ def percentile(values: list[float], share: float) -> float:
 class Target:
     """A server under test: its URL, its process, and what can be done to it."""
 
-    def __init__(self, name: str, sparql: str, process: subprocess.Popen, data: Path | None):
+    def __init__(self, name: str, sparql: str, process: subprocess.Popen, data: Path | None,
+                 command: list[str] | None = None, env: dict | None = None):
         self.name, self.sparql, self.process, self.data = name, sparql, process, data
+        self.command, self.env = command, env
 
     def query_processes(self) -> list[int]:
         pids, todo = [], [self.process.pid]
@@ -81,14 +88,14 @@ class Target:
                         pass
         return pids
 
-    def kill_query_processes(self) -> int:
+    def kill_query_processes(self, sig: int = signal.SIGKILL) -> list[int]:
         pids = self.query_processes()
         for pid in pids:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, sig)
             except ProcessLookupError:
                 pass
-        return len(pids)
+        return pids
 
 
 async def cheap_client(client: httpx.AsyncClient, url: str, offset: int, until: float, record: list) -> None:
@@ -131,7 +138,49 @@ async def trouble_crashers(client: httpx.AsyncClient, url: str, until: float, an
 async def trouble_kill(target: Target, until: float, answers: Counter) -> None:
     while time.monotonic() < until - 2:
         await asyncio.sleep(2)
-        answers["query processes killed"] += target.kill_query_processes()
+        answers["query processes killed"] += len(target.kill_query_processes())
+
+
+async def trouble_hung(target: Target, until: float, answers: Counter) -> None:
+    third = (until - time.monotonic()) / 3
+    await asyncio.sleep(third)
+    stopped = target.kill_query_processes(signal.SIGSTOP)
+    answers["query processes stopped"] += len(stopped)
+    await asyncio.sleep(third)
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            answers["stopped ones killed and replaced by then"] += 1
+
+
+async def trouble_builds(target: Target, until: float, answers: Counter) -> None:
+    broken = broken_records(target.data.parent)
+    n = 0
+    while time.monotonic() < until - 4:
+        await asyncio.sleep(3)
+        records = broken if n % 2 else Path(target.env["KG_RECORDS_DIR"])
+        built = await asyncio.to_thread(subprocess.run, [str(VENV_BIN / "kg"), "build", "--records", str(records)],
+                                        env=target.env, capture_output=True)
+        if n % 2:
+            answers["builds from broken records that failed, as they should"] += built.returncode != 0
+        else:
+            answers["builds that succeeded"] += built.returncode == 0
+        n += 1
+
+
+async def trouble_restart(target: Target, until: float, answers: Counter, record: list) -> None:
+    await asyncio.sleep((until - time.monotonic()) / 3)
+    target.process.kill()
+    target.process.wait()
+    killed = time.monotonic()
+    target.process = subprocess.Popen(target.command, env=target.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while time.monotonic() < until:
+        await asyncio.sleep(0.05)
+        answered = [started for status, _, started in record if status == 200 and started >= killed]
+        if answered:
+            answers["answering again after (s)"] = round(min(answered) - killed, 3)
+            return
 
 
 async def trouble_cannot_start(target: Target, until: float, answers: Counter, record: list) -> None:
@@ -140,7 +189,7 @@ async def trouble_cannot_start(target: Target, until: float, answers: Counter, r
     third = (until - time.monotonic()) / 3
     await asyncio.sleep(third)
     store.rename(away)
-    answers["query processes killed"] += target.kill_query_processes()
+    answers["query processes killed"] += len(target.kill_query_processes())
     await asyncio.sleep(third)
     away.rename(store)
     back = time.monotonic()
@@ -163,6 +212,9 @@ async def scenario(target: Target, name: str, seconds: float) -> dict:
             "crashers": lambda: trouble_crashers(bad, target.sparql, until, answers),
             "kill": lambda: trouble_kill(target, until, answers),
             "cannot-start": lambda: trouble_cannot_start(target, until, answers, record),
+            "hung": lambda: trouble_hung(target, until, answers),
+            "builds": lambda: trouble_builds(target, until, answers),
+            "restart": lambda: trouble_restart(target, until, answers, record),
         }.get(name)
         troubling = asyncio.create_task(trouble()) if trouble else None
         await asyncio.gather(*(cheap_client(cheap, target.sparql, k, until, record) for k in range(4)))
@@ -186,16 +238,28 @@ async def scenario(target: Target, name: str, seconds: float) -> dict:
     }
 
 
+def broken_records(tmp: Path) -> Path:
+    """The curated records, one entity's label taken out: validation fails."""
+    broken = tmp / "broken-records"
+    if not broken.is_dir():
+        shutil.copytree(ROOT / "records", broken, ignore=shutil.ignore_patterns("drafts"))
+        first = sorted(broken.glob("*.yaml"))[0]
+        text = first.read_text()
+        start = text.index("    label:", text.index("entities:"))
+        first.write_text(text[:start] + text[text.index("\n", start) + 1:])
+    return broken
+
+
 def start_kg(tmp: Path, timeout: float) -> Target:
     data = tmp / "data"
     env = {**os.environ, "KG_DATA_DIR": str(data), "KG_BASE_IRI": BASE, "KG_RECORDS_DIR": str(ROOT / "records"),
            "KG_QUERY_TIMEOUT": str(timeout)}
     subprocess.run([str(VENV_BIN / "kg"), "build"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
-    process = subprocess.Popen([str(VENV_BIN / "kg"), "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [str(VENV_BIN / "kg"), "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(f"http://127.0.0.1:{port}/health", process)
-    return Target("kg", f"http://127.0.0.1:{port}/sparql", process, data)
+    return Target("kg", f"http://127.0.0.1:{port}/sparql", process, data, command, env)
 
 
 def start_oxigraph(tmp: Path, kg: Target) -> Target:
