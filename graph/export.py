@@ -9,10 +9,9 @@ import pyoxigraph as ox
 from graph.namespaces import default_prefixes
 from graph.store import open_store, sorted_nquads
 
-EXPORT_FORMATS = ("nq", "trig", "ttl", "jsonld")
-
 
 def export_dataset(data_dir: Path, fmt: str) -> bytes:
+    """`fmt`: nq (sorted), trig, ttl (the default graph, the union) or jsonld (kg export's choices)."""
     opened = open_store(data_dir)
     try:
         store = opened.store

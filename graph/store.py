@@ -31,6 +31,7 @@ from typing import IO, Callable
 import pyoxigraph as ox
 
 from graph.errors import KgError
+from graph.formats import BY_NAME
 from graph.namespaces import default_prefixes
 
 POINTER = "current.json"
@@ -175,19 +176,15 @@ def write_dumps(store: ox.Store, folder: Path, prefixes: dict[str, str]) -> None
             store.dump(handle, format=fmt, **({"prefixes": prefixes} if fmt == ox.RdfFormat.TRIG else {}))
 
 
-RDF_FORMATS = {
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-}
+# what `kg load` reads, by file name (graph/formats.py has every format's extension)
+LOADABLE = {"." + BY_NAME[name].ox.file_extension: BY_NAME[name].ox for name in ("ntriples", "nquads", "turtle", "trig")}
 
 
 def rdf_format_for(path: Path) -> ox.RdfFormat:
     suffixes = [s for s in path.suffixes if s != ".gz"]
-    fmt = RDF_FORMATS.get(suffixes[-1] if suffixes else "")
+    fmt = LOADABLE.get(suffixes[-1] if suffixes else "")
     if fmt is None:
-        known = ", ".join(RDF_FORMATS)
+        known = ", ".join(LOADABLE)
         raise KgError(f"{path}: unknown RDF format (file name must end in {known}, optionally .gz)")
     return fmt
 
