@@ -8,6 +8,7 @@ every /sparql request.
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import re
 from urllib.parse import unquote_to_bytes
@@ -42,12 +43,21 @@ def parse_form(data: bytes, what: str) -> dict[str, list[str]]:
     return params
 
 
-async def read_body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
+async def read_body(receive, headers: dict[bytes, bytes], limit: int, seconds: float) -> bytes:
     """A request's body from its ASGI `receive`, refused with 413 as soon as it passes `limit`
-    bytes (by its Content-Length, or as it arrives)."""
+    bytes (by its Content-Length, or as it arrives), and with 408 when it has not all arrived
+    within `seconds` (a client that sends a byte now and then holds nothing for long)."""
     declared = headers.get(b"content-length", b"")
     if declared.isdigit() and int(declared) > limit:
         raise Problem(413, f"request body larger than {limit} bytes")
+    try:
+        async with asyncio.timeout(seconds):
+            return await _chunks(receive, limit)
+    except TimeoutError:
+        raise Problem(408, f"the request body did not arrive within {seconds:g} s") from None
+
+
+async def _chunks(receive, limit: int) -> bytes:
     chunks, size = [], 0
     while True:
         message = await receive()

@@ -151,7 +151,8 @@ async def reconcile_get(request: Request, queries: str | None = None):
 )
 async def reconcile_post(request: Request):
     state = _state(request)
-    raw_body = await read_body(request.receive, dict(request.scope["headers"]), state.config.max_request_bytes)
+    config = state.config
+    raw_body = await read_body(request.receive, dict(request.scope["headers"]), config.max_request_bytes, config.read_timeout)
     body = raw_body.decode("utf-8", errors="replace")
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):

@@ -79,7 +79,7 @@ class SparqlEndpoint:
             raise Problem(415, f"unsupported request body type {media or 'none'}: use {FORM_TYPE} or {QUERY_TYPE}")
         if charset not in ("utf-8", "utf8"):
             raise Problem(415, f"unsupported charset {charset}: requests must be UTF-8")
-        body = await read_body(receive, headers, state.config.max_request_bytes)
+        body = await read_body(receive, headers, state.config.max_request_bytes, state.config.read_timeout)
         if media == QUERY_TYPE:
             return await self._run(scope, receive, state, headers, _decode(body, "the query"), url, url)
         form = parse_form(body, "the form")

@@ -17,6 +17,7 @@
 | KG_DOCUMENT_CACHE_MB | 64 | memory for documents already built (entity pages in each format, ontology, VoID...), per HTTP worker; 0 builds every request anew |
 | KG_MAX_REQUEST_BYTES | 1000000 | largest request body or query string; larger gets 413 |
 | KG_MAX_HEADER_BYTES | 8192 | request headers, all together; larger gets 431 |
+| KG_READ_TIMEOUT | 10 | seconds a request body may take to arrive; slower gets 408 |
 | KG_QUERY_MEMORY_MB | 2048 | resident memory a query process may reach; past it, the query running longest in it is stopped (503) |
 | KG_SERVICE_ALLOWLIST | (empty) | space-separated SPARQL endpoints a query may name in SERVICE |
 
@@ -98,6 +99,7 @@ class Settings:
     max_request_bytes: int = 1_000_000
     query_memory_mb: int = 2048
     max_header_bytes: int = 8192
+    read_timeout: float = 10.0
     service_allowlist: tuple[str, ...] = ()
 
     @classmethod
@@ -122,6 +124,7 @@ class Settings:
                 max_request_bytes=int(env.get("KG_MAX_REQUEST_BYTES", defaults.max_request_bytes)),
                 query_memory_mb=int(env.get("KG_QUERY_MEMORY_MB", defaults.query_memory_mb)),
                 max_header_bytes=int(env.get("KG_MAX_HEADER_BYTES", defaults.max_header_bytes)),
+                read_timeout=float(env.get("KG_READ_TIMEOUT", defaults.read_timeout)),
                 service_allowlist=tuple(env.get("KG_SERVICE_ALLOWLIST", "").split()),
             )
         except ValueError as exc:
@@ -143,6 +146,7 @@ class Settings:
             result_limit=self.result_limit,
             max_request_bytes=self.max_request_bytes,
             max_header_bytes=self.max_header_bytes,
+            read_timeout=self.read_timeout,
             document_cache_mb=self.document_cache_mb,
             time_limit=self.query_timeout,
             policy=QueryPolicy(service_allowlist=self.service_allowlist),

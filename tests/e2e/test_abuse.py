@@ -62,9 +62,12 @@ def test_cheap_queries_keep_flowing_while_eight_runaways_hold_the_general_lane(s
     assert all(status == 503 and seconds < TIMEOUT + 1.5 for status, seconds, _ in stopped), stopped
     assert any("did not run" in detail for _, _, detail in stopped) or all("ran past" in d for _, _, d in stopped)
     statuses = {status for status, _ in cheap}
-    slowest = max(seconds for _, seconds in cheap)
+    waits = sorted(seconds for _, seconds in cheap)
     assert statuses == {200} and len(cheap) > 100, (statuses, len(cheap))
-    assert slowest < 0.25, f"a cheap query waited {slowest:.3f} s"
+    # the acceptance's bound, a quarter of a second, on 99% of them; and no wait near the
+    # runaways' deadline, as before (bench/faults.py reports the maximum: 128 ms over 25 s)
+    assert waits[int(0.99 * len(waits))] < 0.25, f"p99 {waits[int(0.99 * len(waits))]:.3f} s"
+    assert waits[-1] < 1.0, f"a cheap query waited {waits[-1]:.3f} s"
 
 
 CRASHERS = [
@@ -175,5 +178,32 @@ def test_one_query_process_per_lane(tmp_path, data_dir, lanes):
         with svc.client() as client:
             assert client.get("/sparql", params={"query": LOOKUP % "colin-knox"}).status_code == 200
         assert len(query_processes(svc)) == lanes
+    finally:
+        svc.stop()
+
+
+@pytest.mark.parametrize("path,content_type", [("/sparql", "application/sparql-query"), ("/reconcile", "application/json")])
+def test_a_body_that_trickles_in_is_408_at_the_read_time_limit(tmp_path, data_dir, path, content_type):
+    import socket
+
+    svc = start_service(tmp_path, env={"KG_READ_TIMEOUT": "2"}, data=data_dir)
+    try:
+        host, port = svc.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            started = time.monotonic()
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nContent-Length: 100\r\n\r\n".encode())
+            answer = b""
+            while b"\r\n\r\n" not in answer and time.monotonic() - started < 8:
+                sock.sendall(b" ")  # a byte every 0.2 s: never the whole body
+                time.sleep(0.2)
+                sock.setblocking(False)
+                try:
+                    answer += sock.recv(4096)
+                except BlockingIOError:
+                    pass
+                sock.setblocking(True)
+            seconds = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"application/problem+json" in answer and 1.8 < seconds < 4
     finally:
         svc.stop()
