@@ -29,7 +29,7 @@ api.config.ServiceConfig).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from api.config import ServiceConfig
@@ -48,11 +48,6 @@ JEMALLOC_PATHS = (
 
 def _default_corpus_dir() -> Path | None:
     return SHARED_CORPUS if SHARED_CORPUS.is_dir() else None
-
-
-def _env_path(name: str) -> Path | None:
-    value = os.environ.get(name)
-    return Path(value) if value else None
 
 
 def debug() -> bool:
@@ -81,6 +76,11 @@ def malloc_library(setting: str) -> str | None:
     return setting
 
 
+_PARSE = {"base_iri": lambda raw: raw.rstrip("/"), "service_allowlist": lambda raw: tuple(raw.split())}
+_PARSE_BY_TYPE = {"int": int, "float": float, "Path": Path, "Path | None": Path}
+_KIND = {"int": "whole number", "float": "number"}
+
+
 @dataclass(frozen=True)
 class Settings:
     base_iri: str = "http://127.0.0.1:8000"
@@ -104,31 +104,19 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        env = os.environ
-        defaults = cls()
-        try:
-            return cls(
-                base_iri=env.get("KG_BASE_IRI", defaults.base_iri).rstrip("/"),
-                data_dir=_env_path("KG_DATA_DIR") or defaults.data_dir,
-                records_dir=_env_path("KG_RECORDS_DIR") or defaults.records_dir,
-                corpus_dir=_env_path("KG_CORPUS_DIR") or defaults.corpus_dir,
-                host=env.get("KG_HOST", defaults.host),
-                port=int(env.get("KG_PORT", defaults.port)),
-                query_timeout=float(env.get("KG_QUERY_TIMEOUT", defaults.query_timeout)),
-                result_limit=int(env.get("KG_RESULT_LIMIT", defaults.result_limit)),
-                workers=int(env.get("KG_WORKERS", defaults.workers)),
-                query_threads=int(env.get("KG_QUERY_THREADS", defaults.query_threads)),
-                query_lanes=int(env.get("KG_QUERY_LANES", defaults.query_lanes)),
-                query_malloc=env.get("KG_QUERY_MALLOC", defaults.query_malloc),
-                document_cache_mb=int(env.get("KG_DOCUMENT_CACHE_MB", defaults.document_cache_mb)),
-                max_request_bytes=int(env.get("KG_MAX_REQUEST_BYTES", defaults.max_request_bytes)),
-                query_memory_mb=int(env.get("KG_QUERY_MEMORY_MB", defaults.query_memory_mb)),
-                max_header_bytes=int(env.get("KG_MAX_HEADER_BYTES", defaults.max_header_bytes)),
-                read_timeout=float(env.get("KG_READ_TIMEOUT", defaults.read_timeout)),
-                service_allowlist=tuple(env.get("KG_SERVICE_ALLOWLIST", "").split()),
-            )
-        except ValueError as exc:
-            raise KgError(f"bad setting in the environment: {exc}") from exc
+        """Each field from the variable KG_<FIELD> (`base_iri` from KG_BASE_IRI...), else its
+        default; an empty path is the default too."""
+        values = {}
+        for spec in fields(cls):
+            name = f"KG_{spec.name.upper()}"
+            raw = os.environ.get(name)
+            if raw is None or (not raw and "Path" in spec.type):
+                continue
+            try:
+                values[spec.name] = _PARSE.get(spec.name, _PARSE_BY_TYPE.get(spec.type, str))(raw)
+            except ValueError:
+                raise KgError(f"bad setting in the environment: {name}={raw!r} is not a {_KIND.get(spec.type, 'value')}") from None
+        return cls(**values)
 
     def sources(self, records_dir: Path | None = None) -> Sources:
         return Sources(records_dir or self.records_dir, self.corpus_dir)

@@ -27,8 +27,8 @@ from graph.engine.base import GraphInfo, Term
 from graph.engine.evaluate import QueryJob, QueryOutcome, evaluate
 from graph.engine.local import LocalEngine
 from graph.engine.pool import QueryCosts, QueryPool
-from graph.sparql_guard import query_shape
 from graph.namespaces import default_prefixes
+from graph.sparql_guard import query_shape
 from graph.store import OpenedStore, graph_names, open_store
 
 DEFAULT_GRAPH = ox.DefaultGraph()
@@ -41,12 +41,14 @@ class EmbeddedEngine(LocalEngine):
         info = opened.info
         self.info = GraphInfo(info.origin, info.version, info.base_iri, info.triples, tuple(graph_names(self.store)))
         self.prefixes = default_prefixes(info.base_iri)
-        self._lanes: tuple[QueryPool, QueryPool] | None = None
+        self._lanes: tuple[QueryPool, QueryPool] | None = None  # (fast, general): one pool twice with one lane
+        self._pools: tuple[QueryPool, ...] = ()  # each pool once
         if pool is not None:
             self.costs = QueryCosts()
             general = QueryPool(opened.database, pool, self.prefixes, self.costs)
             fast = QueryPool(opened.database, pool, self.prefixes, self.costs) if pool.lanes > 1 else general
             self._lanes = (fast, general)
+            self._pools = (general, fast) if fast is not general else (general,)
 
     @classmethod
     def open(cls, data_dir: Path, pool: PoolConfig | None = None) -> EmbeddedEngine:
@@ -54,13 +56,10 @@ class EmbeddedEngine(LocalEngine):
         return cls(open_store(data_dir), pool)
 
     async def start(self) -> None:
-        if self._lanes is not None:
-            await asyncio.gather(*(lane.start() for lane in set(self._lanes)))
+        await asyncio.gather(*(pool.start() for pool in self._pools))
 
     async def ready(self) -> str | None:
-        if self._lanes is None:
-            return None
-        reasons = [reason for reason in await asyncio.gather(*(lane.ready() for lane in set(self._lanes))) if reason]
+        reasons = [reason for reason in await asyncio.gather(*(pool.ready() for pool in self._pools)) if reason]
         return reasons[0] if reasons else None
 
     async def run(self, job: QueryJob) -> QueryOutcome:
@@ -69,7 +68,6 @@ class EmbeddedEngine(LocalEngine):
         shape = query_shape(job.query)
         fast, general = self._lanes
         return await (fast if self.costs.fast(shape) else general).run(job, shape)
-
 
     def triples(self, subject: Term | None = None, predicate: ox.NamedNode | None = None,
                 object: Term | None = None, limit: int | None = None) -> list[ox.Triple]:
@@ -83,6 +81,5 @@ class EmbeddedEngine(LocalEngine):
         return self.opened.dump_file(name)
 
     async def close(self) -> None:
-        if self._lanes is not None:
-            await asyncio.gather(*(lane.close() for lane in set(self._lanes)))
+        await asyncio.gather(*(pool.close() for pool in self._pools))
         self.opened.close()
