@@ -61,7 +61,7 @@ async def internal_error(request: Request, exc: Exception):
 class Front:
     """The service's ASGI entry point.
 
-    One log line per request (method, path, status, duration) and the query-string size cap for
+    One log line per request (method, path, status, duration) and the query-string size cap (414) for
     every request; then /sparql to the SPARQL endpoint directly, inside Starlette's own error
     middleware (FastAPI's router costs more per request than a cheap query: bench/RESULTS.md),
     the rest to FastAPI. A /sparql request that carries an Origin (a browser's cross-origin
@@ -93,7 +93,7 @@ class Front:
 
         try:
             if len(scope["query_string"]) > self.max_query_string:
-                response = problem_response(413, f"query string longer than {self.max_query_string} bytes")
+                response = problem_response(414, f"query string longer than {self.max_query_string} bytes (send a long query in a POST body)")
                 await response(scope, receive, send_and_record)
             elif sum(len(name) + len(value) for name, value in scope["headers"]) > self.max_headers:
                 response = problem_response(431, f"request headers larger than {self.max_headers} bytes in all")

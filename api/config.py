@@ -19,7 +19,8 @@ class ServiceConfig:
     result_limit: int = 10_000  # rows (or triples) per SPARQL response
     max_request_bytes: int = 1_000_000  # largest body or query string
     max_header_bytes: int = 8192  # the request's headers, names and values, all together (Oxigraph's bound too)
-    read_timeout: float = 10.0  # seconds a request body may take to arrive
+    read_timeout: float = 10.0  # seconds a request's headers, then its body, may take to arrive
+    max_connections: int = 512  # open at once, per HTTP worker (kg/connection.py enforces it)
     document_cache_mb: int = 64  # per HTTP worker
     time_limit: float = 10.0  # seconds a search or a reconciliation batch may take (queries: the engine's own)
     policy: QueryPolicy = field(default_factory=QueryPolicy)  # what a query may be

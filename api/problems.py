@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 
 from fastapi.responses import JSONResponse
@@ -19,8 +20,21 @@ class Problem(Exception):
         self.headers = headers or {}
 
 
-def problem_response(status: int, detail: str, instance: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_document(status: int, detail: str, instance: str | None = None) -> dict:
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+    return body
+
+
+def problem_response(status: int, detail: str, instance: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(problem_document(status, detail, instance), status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def problem_bytes(status: int, detail: str, headers: dict[str, str] | None = None) -> bytes:
+    """A whole HTTP/1.1 response carrying the problem, for a connection that answers and closes
+    before any application sees the request."""
+    body = json.dumps(problem_document(status, detail)).encode()
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", f"content-type: {PROBLEM_TYPE}",
+             f"content-length: {len(body)}", "connection: close", *(f"{name}: {value}" for name, value in (headers or {}).items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

@@ -225,7 +225,9 @@ _ERRORS = {
     "400": {"description": "syntax error (with the parser's message and position), SERVICE not allowed, query nested too deep", "content": _PROBLEM},
     "403": {"description": "SPARQL Update is refused", "content": _PROBLEM},
     "406": {"description": "no acceptable result format", "content": _PROBLEM},
-    "413": {"description": "query string or body too large", "content": _PROBLEM},
+    "408": {"description": "the request body did not arrive within the read time limit", "content": _PROBLEM},
+    "413": {"description": "request body (or the query in it) too large", "content": _PROBLEM},
+    "414": {"description": "query string too long: send the query in a POST body", "content": _PROBLEM},
     "503": {"description": "the query passed the time limit and was stopped", "content": _PROBLEM},
 }
 _GRAPH_PARAMETERS = [

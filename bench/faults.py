@@ -18,11 +18,18 @@ lookups of a few milliseconds in a closed loop (4 clients); each scenario adds i
   stuck in the kernel would be, then continued (SIGCONT) if still there;
 - builds: `kg build` into the served data directory every 3 s, every other one from records
   that fail validation, while serving;
-- restart: `kg serve` killed (SIGKILL) and started again, once.
+- restart: `kg serve` killed (SIGKILL) and started again, once;
+- slow-clients: 200 connections that send a request line and then a header every 2 s, never
+  the end of the headers (slowloris), and 100 that send nothing, held open the whole scenario;
+- full-disk: a server of its own whose data directory is a small tmpfs (needs root to mount
+  it), filled to the last 64 KB; `kg build` into it every 3 s while full, then the filler is
+  removed and one more build must succeed.
 
 Each scenario prints, for the cheap queries: requests, failed (anything but 200), 5xx, p50, p99
-and maximum latency; for the trouble: what it was answered; and, for cannot-start, the time
-from the store's return to the first cheap query answered again.
+and maximum latency; the resident memory of the server and all its processes at the start and
+the end (the scenarios run one after the other on one server, so the column is memory over
+time); for the trouble: what it was answered; and, for cannot-start, the time from the store's
+return to the first cheap query answered again.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -54,7 +62,8 @@ CRASHERS = (
     "ASK {}" + " UNION {}" * 10_000,
     "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
 )
-SCENARIOS = ("steady", "runaways", "crashers", "kill", "cannot-start", "hung", "builds", "restart")
+SCENARIOS = ("steady", "runaways", "crashers", "kill", "cannot-start", "hung", "builds", "restart", "slow-clients", "full-disk")
+FOR_ANY_SERVER = ("steady", "runaways", "slow-clients")  # the others need kg's processes or data directory
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -87,6 +96,20 @@ class Target:
                     except OSError:
                         pass
         return pids
+
+    def rss_mb(self) -> int:
+        """Resident memory of the server and every process below it."""
+        total, todo = 0, [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += int(status.split("VmRSS:")[1].split()[0]) if "VmRSS:" in status else 0
+                for task in Path(f"/proc/{pid}/task").glob("*"):
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+        return total // 1024
 
     def kill_query_processes(self, sig: int = signal.SIGKILL) -> list[int]:
         pids = self.query_processes()
@@ -201,6 +224,61 @@ async def trouble_cannot_start(target: Target, until: float, answers: Counter, r
             return
 
 
+async def trouble_slow_clients(target: Target, until: float, answers: Counter) -> None:
+    host, port = target.sparql.removeprefix("http://").split("/")[0].split(":")
+    opened = time.monotonic()
+
+    async def one(n: int, loris: bool) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(host, int(port))
+        except OSError as exc:
+            answers[f"could not connect: {type(exc).__name__}"] += 1
+            return
+        try:
+            if loris:
+                writer.write(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n")
+            while time.monotonic() < until:
+                try:
+                    data = await asyncio.wait_for(reader.read(4096), timeout=2)
+                except TimeoutError:
+                    if loris:
+                        writer.write(b"X-Slow-%d: y\r\n" % n)
+                    continue
+                kind = "slowloris" if loris else "silent"
+                after = round(time.monotonic() - opened)
+                answer = data.split(b"\r\n", 1)[0].decode(errors="replace")[9:12] if data else "closed"
+                answers[f"{kind}: {answer or 'closed'} after ~{after} s"] += 1
+                return
+            answers[f"{'slowloris' if loris else 'silent'}: still open at the end"] += 1
+        except OSError as exc:
+            answers[f"{'slowloris' if loris else 'silent'}: {type(exc).__name__}"] += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(one(n, n < 200) for n in range(300)))
+
+
+async def trouble_full_disk(target: Target, until: float, answers: Counter) -> None:
+    filler = target.data.parent / "filler"
+    free = shutil.disk_usage(target.data).free
+    with open(filler, "wb") as out:  # the disk full but for 64 KB
+        out.truncate(0)
+        os.posix_fallocate(out.fileno(), 0, max(0, free - 64 * 1024))
+    version = httpx.get(target.sparql.replace("/sparql", "/health")).json().get("version")
+    stores_before = sorted(p.name for p in (target.data / "stores").iterdir())
+    kg = [str(VENV_BIN / "kg"), "build"]
+    while time.monotonic() < until - 6:
+        await asyncio.sleep(3)
+        built = await asyncio.to_thread(subprocess.run, kg, env=target.env, capture_output=True, text=True)
+        last = (built.stderr.strip().splitlines() or ["(no message)"])[-1][:90]
+        answers[f"build on the full disk: exit {built.returncode}, {last!r}"] += 1
+    answers["stores left behind by the failed builds"] = len(set(p.name for p in (target.data / "stores").iterdir()) - set(stores_before))
+    answers["served version unchanged"] = httpx.get(target.sparql.replace("/sparql", "/health")).json().get("version") == version
+    filler.unlink()
+    built = await asyncio.to_thread(subprocess.run, kg, env=target.env, capture_output=True, text=True)
+    answers["build after the disk was freed"] = "succeeded" if built.returncode == 0 else built.stderr.strip()[-120:]
+
+
 async def scenario(target: Target, name: str, seconds: float) -> dict:
     until = time.monotonic() + seconds
     record: list = []
@@ -215,7 +293,10 @@ async def scenario(target: Target, name: str, seconds: float) -> dict:
             "hung": lambda: trouble_hung(target, until, answers),
             "builds": lambda: trouble_builds(target, until, answers),
             "restart": lambda: trouble_restart(target, until, answers, record),
+            "slow-clients": lambda: trouble_slow_clients(target, until, answers),
+            "full-disk": lambda: trouble_full_disk(target, until, answers),
         }.get(name)
+        rss_start = target.rss_mb()
         troubling = asyncio.create_task(trouble()) if trouble else None
         await asyncio.gather(*(cheap_client(cheap, target.sparql, k, until, record) for k in range(4)))
         if troubling is not None:  # a runaway a server never stops would keep it forever: bounded
@@ -223,6 +304,7 @@ async def scenario(target: Target, name: str, seconds: float) -> dict:
                 await asyncio.wait_for(troubling, timeout=15)
             except TimeoutError:
                 answers["still running at the end"] += 1
+    rss_end = target.rss_mb()
     seconds_taken = [s for _, s, _ in record]
     statuses = Counter(status for status, _, _ in record)
     return {
@@ -234,6 +316,7 @@ async def scenario(target: Target, name: str, seconds: float) -> dict:
         "p50 ms": round(statistics.median(seconds_taken) * 1000, 1) if seconds_taken else None,
         "p99 ms": round(percentile(seconds_taken, 0.99) * 1000, 1),
         "max ms": round(max(seconds_taken, default=0) * 1000, 1),
+        "rss MB": f"{rss_start} -> {rss_end}",
         "trouble": dict(answers),
     }
 
@@ -250,8 +333,8 @@ def broken_records(tmp: Path) -> Path:
     return broken
 
 
-def start_kg(tmp: Path, timeout: float) -> Target:
-    data = tmp / "data"
+def start_kg(tmp: Path, timeout: float, data: Path | None = None) -> Target:
+    data = data or tmp / "data"
     env = {**os.environ, "KG_DATA_DIR": str(data), "KG_BASE_IRI": BASE, "KG_RECORDS_DIR": str(ROOT / "records"),
            "KG_QUERY_TIMEOUT": str(timeout)}
     subprocess.run([str(VENV_BIN / "kg"), "build"], env=env, check=True, stdout=subprocess.DEVNULL)
@@ -259,7 +342,7 @@ def start_kg(tmp: Path, timeout: float) -> Target:
     command = [str(VENV_BIN / "kg"), "serve", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(f"http://127.0.0.1:{port}/health", process)
-    return Target("kg", f"http://127.0.0.1:{port}/sparql", process, data, command, env)
+    return Target("kg" if data == tmp / "data" else "kg on a tmpfs", f"http://127.0.0.1:{port}/sparql", process, data, command, env)
 
 
 def start_oxigraph(tmp: Path, kg: Target) -> Target:
@@ -274,6 +357,31 @@ def start_oxigraph(tmp: Path, kg: Target) -> Target:
                                 "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process)
     return Target("oxigraph", f"http://127.0.0.1:{port}/query", process, None)
+
+
+def directory_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def run_on_tmpfs(tmp: Path, kg: Target, timeout: float, seconds: float) -> dict:
+    """The full-disk scenario: a server of its own over a data directory on a tmpfs six times
+    the size of one built data directory, room for the served store and a build's transient
+    files (mounting needs root)."""
+    disk = tmp / "disk"
+    disk.mkdir()
+    size_mb = 6 * directory_bytes(kg.data) // 2**20 + 16
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        return {"target": "kg on a tmpfs", "scenario": "full-disk", "skipped": mounted.stderr.strip() or "mount failed"}
+    target = None
+    try:
+        target = start_kg(tmp, timeout, data=disk / "data")
+        return asyncio.run(scenario(target, "full-disk", seconds))
+    finally:
+        if target is not None:
+            target.process.terminate()
+            target.process.wait(timeout=15)
+        subprocess.run(["umount", str(disk)], check=False)
 
 
 def main() -> None:
@@ -293,9 +401,12 @@ def main() -> None:
             rows = []
             for target in targets:  # Oxigraph last: the runaways it never stops keep its CPU busy
                 for name in args.scenarios:
-                    if target.name == "oxigraph" and name not in ("steady", "runaways"):
+                    if target.name == "oxigraph" and name not in FOR_ANY_SERVER:
                         continue  # nothing to kill or move away; one crasher ends its process (README)
-                    row = asyncio.run(scenario(target, name, args.seconds))
+                    if name == "full-disk":
+                        row = run_on_tmpfs(tmp, kg, args.timeout, args.seconds)
+                    else:
+                        row = asyncio.run(scenario(target, name, args.seconds))
                     rows.append(row)
                     print(json.dumps(row), flush=True)
         finally:
@@ -307,12 +418,15 @@ def main() -> None:
                     target.process.kill()
             shutil.rmtree(tmp / "oxigraph", ignore_errors=True)
     print(f"\n{args.seconds:g} s per scenario, 4 cheap clients (entity lookups), kg's time limit {args.timeout:g} s\n")
-    print("| target | scenario | cheap requests | failed | 5xx | p50 ms | p99 ms | max ms | the trouble was answered |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| target | scenario | cheap requests | failed | 5xx | p50 ms | p99 ms | max ms | RSS MB, start -> end | the trouble was answered |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
+        if "skipped" in row:
+            print(f"| {row['target']} | {row['scenario']} | skipped: {row['skipped']} |||||||")
+            continue
         trouble = ", ".join(f"{k}: {v}" for k, v in sorted(row["trouble"].items())) or "-"
         print(f"| {row['target']} | {row['scenario']} | {row['requests']:,} | {row['failed']} | {row['5xx']} | "
-              f"{row['p50 ms']} | {row['p99 ms']} | {row['max ms']} | {trouble} |")
+              f"{row['p50 ms']} | {row['p99 ms']} | {row['max ms']} | {row['rss MB']} | {trouble} |")
 
 
 if __name__ == "__main__":

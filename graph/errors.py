@@ -50,6 +50,10 @@ class QueryTooLarge(KgError):
     """The query used more memory than a query process may have, and was stopped."""
 
 
+class StoreNotWritten(KgError):
+    """A new store could not be written (a full disk, a read-only folder); the one in use stands."""
+
+
 class EngineUnavailable(KgError):
     """The engine cannot answer now (a query process that cannot start): our failure, not the
     query's; the message says why."""

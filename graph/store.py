@@ -18,6 +18,7 @@ come after.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gzip
 import json
@@ -30,7 +31,7 @@ from typing import IO, Callable
 
 import pyoxigraph as ox
 
-from graph.errors import KgError
+from graph.errors import KgError, StoreNotWritten
 from graph.formats import BY_NAME
 from graph.namespaces import default_prefixes
 
@@ -144,11 +145,25 @@ def replace_store(
         tmp_pointer = data_dir / f".{POINTER}.{os.getpid()}"
         tmp_pointer.write_text(json.dumps(asdict(info), indent=2) + "\n")
         os.replace(tmp_pointer, data_dir / POINTER)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(path, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise StoreNotWritten(f"could not write a new store in {stores}: {_reason(exc)}; "
+                                  "it was removed and the store in use is unchanged") from exc
         raise
     _prune(stores, keep=path)
     return info
+
+
+def _reason(exc: OSError) -> str:
+    """The cause in a few words: RocksDB's errors reach us as OSError without an errno, the
+    cause at the end of a long message."""
+    text = str(exc)
+    if exc.errno == errno.ENOSPC or "No space left on device" in text:
+        return "no space left on device"
+    if exc.errno == errno.EACCES or "Permission denied" in text:
+        return "permission denied"
+    return exc.strerror or text.rsplit(": ", 1)[-1]
 
 
 def _prune(stores: Path, keep: Path) -> None:

@@ -220,6 +220,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     from graph.store import read_info, usable
+    from kg.connection import LimitedHttpProtocol
 
     settings = _settings()
     settings.pool()  # a bad allocator setting is one line here, not a failed worker later
@@ -239,6 +240,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     uvicorn.run(
         "kg.serve:app",
         factory=True,
+        http=LimitedHttpProtocol,  # the limits uvicorn leaves out (kg/connection.py)
         host=host,
         port=port,
         workers=workers,

@@ -15,9 +15,10 @@
 | KG_QUERY_THREADS | 4 | queries the (killable) query process of each HTTP worker evaluates at once; more wait for a free thread |
 | KG_QUERY_MALLOC | auto | allocator of the query processes: `auto` (jemalloc when the system has it, e.g. Debian's libjemalloc2), `system`, or a path to a malloc library |
 | KG_DOCUMENT_CACHE_MB | 64 | memory for documents already built (entity pages in each format, ontology, VoID...), per HTTP worker; 0 builds every request anew |
-| KG_MAX_REQUEST_BYTES | 1000000 | largest request body or query string; larger gets 413 |
+| KG_MAX_REQUEST_BYTES | 1000000 | largest request body (413 beyond) or request target (414 beyond; at most 65,535 bytes under `kg serve`) |
 | KG_MAX_HEADER_BYTES | 8192 | request headers, all together; larger gets 431 |
-| KG_READ_TIMEOUT | 10 | seconds a request body may take to arrive; slower gets 408 |
+| KG_READ_TIMEOUT | 10 | seconds a request's headers, then its body, may take to arrive; slower gets 408 |
+| KG_MAX_CONNECTIONS | 512 | connections open at once to each HTTP worker of `kg serve`; one more gets 503 and is closed |
 | KG_QUERY_MEMORY_MB | 2048 | resident memory a query process may reach; past it, the query running longest in it is stopped (503) |
 | KG_SERVICE_ALLOWLIST | (empty) | space-separated SPARQL endpoints a query may name in SERVICE |
 
@@ -100,6 +101,7 @@ class Settings:
     query_memory_mb: int = 2048
     max_header_bytes: int = 8192
     read_timeout: float = 10.0
+    max_connections: int = 512
     service_allowlist: tuple[str, ...] = ()
 
     @classmethod
@@ -135,6 +137,7 @@ class Settings:
             max_request_bytes=self.max_request_bytes,
             max_header_bytes=self.max_header_bytes,
             read_timeout=self.read_timeout,
+            max_connections=self.max_connections,
             document_cache_mb=self.document_cache_mb,
             time_limit=self.query_timeout,
             policy=QueryPolicy(service_allowlist=self.service_allowlist),

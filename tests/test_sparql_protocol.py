@@ -158,7 +158,7 @@ def test_the_endpoint_is_described_in_openapi(http):
     sparql = http.get("/openapi.json").json()["paths"]["/sparql"]
     assert {p["name"] for p in sparql["get"]["parameters"]} == {"query", "default-graph-uri", "named-graph-uri", "format"}
     assert set(sparql["post"]["requestBody"]["content"]) == {"application/sparql-query", "application/x-www-form-urlencoded"}
-    assert {"400", "403", "406", "413", "503"} <= set(sparql["get"]["responses"])
+    assert {"400", "403", "406", "413", "414", "503"} <= set(sparql["get"]["responses"])
 
 
 @pytest.mark.parametrize("send", [
@@ -175,9 +175,9 @@ def test_updates_are_refused_with_403_and_change_nothing(http, send):
     assert http.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}).json() == before
 
 
-def test_oversized_body_and_query_string_are_413(http):
+def test_an_oversized_body_is_413_and_an_oversized_query_string_414(http):
     problem(http.post("/sparql", content="#" * 30000 + "\nASK {}", headers={"Content-Type": "application/sparql-query"}), 413)
-    problem(http.get("/sparql", params={"query": "ASK {} #" + "x" * 30000}), 413)
+    problem(http.get("/sparql", params={"query": "ASK {} #" + "x" * 30000}), 414)
 
 
 def test_results_over_the_limit_are_cut_with_a_signal(http):
