@@ -77,7 +77,8 @@ def _entity_body(request: Request, state: ServiceState, iri: str, media: str):
     if media == "application/ld+json":
         return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
     if media == negotiation.HTML:
-        return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, markup=_markup(state, document))
+        return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, derived=document.derived,
+                            markup=_markup(state, document))
     return document.serialize(negotiation.format_name(media, negotiation.GRAPH), state.prefixes)
 
 

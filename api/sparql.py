@@ -34,7 +34,7 @@ from graph.errors import (
 )
 from graph.formats import GRAPH, SOLUTIONS
 from graph.policy import UPDATE_REFUSED
-from graph.service_description import service_description
+from graph.service_description import graph_kinds, service_description
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -156,7 +156,7 @@ class SparqlEndpoint:
             return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
         rdflib_format = negotiation.rdflib_name(media)
         body = await state.documents.obtain(("service-description", media), lambda: service_description(
-            state.base, state.info).serialize(format=rdflib_format, encoding="utf-8"))
+            state.base, state.info, graph_kinds(state.engine)).serialize(format=rdflib_format, encoding="utf-8"))
         return BytesResponse(body, media.encode(), [], headers)
 
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Literal, URIRef
+from rdflib import RDF, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from graph.compile import CompiledGraph, compile_records
 from graph.config import Sources
+from graph.entailment import Rules, describe_entailed_graph, entail
 from graph.errors import KgError, RecordErrors, listing
 from graph.links import read_links
 from graph.namespaces import Namespaces
@@ -35,6 +36,7 @@ class Checked:
     violations: list[Violation]
     quotes_checked: bool
     version: str
+    entailed: int = 0  # triples in the entailed graph
 
 
 def _term(term: Node) -> ox.NamedNode | ox.Literal:
@@ -73,8 +75,21 @@ def check(sources: Sources, ns: Namespaces) -> Checked:
             raise RecordErrors(problems)
     ontology = load_ontology(ns, sources.ontology_file)
     compiled = compile_records(files, ns, ontology, links)
+    entailed = add_entailment(compiled, ontology, ns)
     violations = validate(compiled, ontology, load_shapes(ns, sources.shapes_file), ns)
-    return Checked(compiled, violations, quotes_checked, records_version(sources, ns.base))
+    return Checked(compiled, violations, quotes_checked, records_version(sources, ns.base), entailed)
+
+
+def add_entailment(compiled: CompiledGraph, ontology, ns: Namespaces) -> int:
+    """The entailed named graph (graph/entailment.py), from the article graphs; its size."""
+    dataset = compiled.dataset
+    articles = sorted(g.identifier for g in dataset.graphs() if (g.identifier, RDF.type, ns.kgo.ArticleGraph) in g)
+    asserted = (t for name in articles for t in dataset.graph(name))
+    graph = dataset.graph(ns.entailed_graph)
+    for triple in entail(asserted, Rules(ontology, ns.kgo)):
+        graph.add(triple)
+    describe_entailed_graph(graph, articles, ns.ontology_graph, ns.kgo)
+    return len(graph)
 
 
 def build(sources: Sources, ns: Namespaces, data_dir: Path) -> tuple[StoreInfo, Checked]:

@@ -35,13 +35,14 @@ class CompiledGraph:
     dataset: Dataset
     origins: dict[URIRef, Origin] = field(default_factory=dict)
 
-    def union(self) -> Graph:
-        """All article graphs as one graph (what SHACL validates)."""
+    def union(self, without: frozenset[URIRef] = frozenset()) -> Graph:
+        """The named graphs (but those in `without`) as one graph."""
         union = Graph()
         for prefix, namespace in self.dataset.namespaces():
             union.bind(prefix, namespace, override=True)
-        for s, p, o, _ in self.dataset.quads((None, None, None, None)):
-            union.add((s, p, o))
+        for s, p, o, g in self.dataset.quads((None, None, None, None)):
+            if g not in without:
+                union.add((s, p, o))
         return union
 
 

@@ -8,6 +8,12 @@ exactly the same statements:
 - the label of every node it links to or is linked from;
 - its evidence: each assertion about it with the quoted passage and the source article.
 
+Those are the asserted statements. What the ontology entails about the entity (its classes in
+the standard vocabularies, inverse and transitive links) is kept apart, in `derived`: the
+triples of the entailed graph with the entity as subject, which have no quote of their own. The
+HTML page shows them as derived; the triple formats hold the asserted statements only, and the
+entailed graph is one SPARQL `GRAPH` away.
+
 The JSON-LD keeps one shape per class: every property the graph uses for that class is a key,
 with `[]` when the entity has no value, and every key holds an array.
 """
@@ -40,6 +46,7 @@ class EntityDocument:
     iri: str
     jsonld: dict
     triples: set[ox.Triple] = field(default_factory=set)
+    derived: dict[str, list] = field(default_factory=dict)  # key -> values, as in `jsonld`
 
     def serialize(self, fmt: str, prefixes: dict[str, str]) -> bytes:
         """The document's triples in a graph format (graph.formats: turtle, ntriples...), sorted:
@@ -157,8 +164,13 @@ class _Builder:
         return bool(self.engine.triples(node, RDF_TYPE, OA_SPECIFIC_RESOURCE, limit=1))
 
     def build(self) -> EntityDocument | None:
-        own = self.out(self.node)
-        incoming = self.engine.triples(None, None, self.node, limit=INCOMING_LIMIT + EVIDENCE_LIMIT)
+        entailed = str(self.ns.entailed_graph)
+        derived = self.engine.triples(self.node, None, None, graph=entailed)
+        derived_out = set(derived)
+        derived_in = set(self.engine.triples(None, None, self.node, graph=entailed))
+        own = [t for t in self.out(self.node) if t not in derived_out]
+        incoming = [t for t in self.engine.triples(None, None, self.node, limit=INCOMING_LIMIT + EVIDENCE_LIMIT + len(derived_in))
+                    if t not in derived_in]
         if not own and not incoming:
             return None
         doc: dict = {"@id": self.ns.compact(self.node.value), "@type": []}
@@ -181,7 +193,13 @@ class _Builder:
                 self.triples.add(triple)
                 reverse.setdefault(self.profiles.key(triple.predicate.value), []).append(self.ref(triple.subject))
         doc["@reverse"] = reverse
-        return EntityDocument(self.node.value, doc, self.triples)
+        asserted = self.triples
+        self.triples = set()  # the labels of derived values are not part of the document
+        shown: dict[str, list] = {}
+        for triple in sorted(derived, key=lambda t: (t.predicate.value, str(t.object))):
+            key = "@type" if triple.predicate == RDF_TYPE else self.profiles.key(triple.predicate.value)
+            shown.setdefault(key, []).append(self.ns.compact(triple.object.value) if key == "@type" else self.value(triple.object, self.node))
+        return EntityDocument(self.node.value, doc, asserted, shown)
 
 
 def describe(engine: Engine, iri: str, profiles: Profiles, context_url: str) -> EntityDocument | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import OWL, RDFS, SKOS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from graph.engine.base import Engine
 from graph.errors import Origin, Problem
@@ -93,6 +93,7 @@ def compile_links(rows: list[LinkRow], dataset: Dataset, ns: Namespaces, declare
     origins: dict[URIRef, Origin] = {}
     graph = dataset.graph(ns.links_graph)
     graph.add((graph.identifier, RDFS.label, Literal("Identity links to external open data", lang="en")))
+    graph.add((graph.identifier, RDF.type, ns.kgo.AssertedGraph))
     seen: dict[tuple[str, str], Origin] = {}
     for row in rows:
         where = f"{row.entity} {row.scheme} {row.identifier}"

@@ -71,6 +71,10 @@ class Namespaces:
         return URIRef(f"{self.base}/graph/links")
 
     @property
+    def entailed_graph(self) -> URIRef:
+        return URIRef(f"{self.base}/graph/entailed")
+
+    @property
     def ontology_graph(self) -> URIRef:
         return URIRef(self.base + "/ontology")
 

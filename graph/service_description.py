@@ -23,7 +23,29 @@ def _count(engine: Engine, query: str) -> int:
     return int(row["n"].value)
 
 
-def service_description(base: str, info: GraphInfo) -> Graph:
+KINDS_QUERY = "SELECT ?g ?kind WHERE { GRAPH ?g { ?g a ?kind } }"
+KIND_WORDS = {
+    "ArticleGraph": "asserted: what one article states, every fact with its quote",
+    "AssertedGraph": "asserted: identity links to external datasets, each with the public sources that verify it",
+    "EntailedGraph": "derived: what the ontology entails from the asserted graphs, with no quote of its own",
+    "Ontology": "the ontology",
+}
+
+
+def graph_kinds(engine: Engine) -> dict[str, tuple[str, str]]:
+    """Each named graph that says what it is: its class and, in words, asserted or derived.
+    The identity links and the ontology say it in their own way (a links graph, an owl:Ontology)."""
+    kinds = {}
+    for row in engine.select(KINDS_QUERY):
+        kind = row["kind"].value
+        words = KIND_WORDS.get(kind.rpartition("#")[2])
+        if words:
+            kinds[row["g"].value] = (kind, words)
+    return kinds
+
+
+def service_description(base: str, info: GraphInfo, kinds: dict[str, tuple[str, str]] | None = None) -> Graph:
+    """`kinds`: graph_kinds() of the engine, to say which named graphs are asserted and which derived."""
     g = Graph()
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
@@ -46,10 +68,18 @@ def service_description(base: str, info: GraphInfo) -> Graph:
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
     g.add((default, VOID.triples, Literal(info.triples, datatype=XSD.integer)))
-    for name in info.graphs:
-        named = BNode(f"g{len(list(g.objects(dataset, SD.namedGraph)))}")
+    for index, name in enumerate(info.graphs):
+        named = BNode(f"g{index}")
         g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
         g.add((named, SD.name, URIRef(name)))
+        if kinds and name in kinds:
+            kind, words = kinds[name]
+            described = BNode(f"g{index}-graph")
+            g.add((named, SD.graph, described))
+            g.add((described, RDF.type, SD.Graph))
+            g.add((described, RDF.type, URIRef(kind)))
+            g.add((described, RDFS.comment, Literal(words, lang="en")))
     return g
 
 
@@ -92,7 +122,7 @@ def void_description(base: str, engine: Engine) -> Graph:
         g.add((part, VOID["class"], URIRef(row["c"].value)))
         g.add((part, VOID.entities, Literal(int(row["n"].value), datatype=XSD.integer)))
     examples = engine.select(
-        f"SELECT ?s WHERE {{ ?s a ?c ; <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+        f"SELECT DISTINCT ?s WHERE {{ ?s a ?c ; <http://www.w3.org/2000/01/rdf-schema#label> ?l "
         f"FILTER(STRSTARTS(STR(?s), \"{base}/id/person/\") || STRSTARTS(STR(?s), \"{base}/id/organization/\") "
         f"|| STRSTARTS(STR(?s), \"{base}/id/event/\")) }} ORDER BY ?s LIMIT 5"
     )
@@ -113,10 +143,14 @@ def void_description(base: str, engine: Engine) -> Graph:
             g.add((linkset, VOID.triples, Literal(n, datatype=XSD.integer)))
             g.add((URIRef(target), RDF.type, VOID.Dataset))
             g.add((URIRef(target), VOID.uriSpace, Literal(prefix)))
+    kinds = graph_kinds(engine)
     for name in info.graphs:
         subset = URIRef(name)
         g.add((dataset, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
+        if name in kinds:
+            g.add((subset, RDF.type, URIRef(kinds[name][0])))
+            g.add((subset, DCTERMS.description, Literal(kinds[name][1], lang="en")))
         n = _count(engine, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
         g.add((subset, VOID.triples, Literal(n, datatype=XSD.integer)))
     return g

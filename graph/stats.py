@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graph.engine.base import Engine
+from graph.service_description import graph_kinds
 
 PER_CLASS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class }
@@ -27,7 +28,7 @@ QUADS = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?
 @dataclass(frozen=True)
 class Stats:
     quads: int  # stored: the default graph (the union) and every named graph
-    graphs: list[tuple[str, str, str, str]]  # named graph, article file, quads, facts ("" where none)
+    graphs: list[tuple[str, str, str, str, str]]  # named graph, asserted/derived, article file, quads, facts ("" where none)
     classes: list[tuple[str, str]]  # class, entities
 
 
@@ -37,9 +38,10 @@ def _text(term) -> str:
 
 def stats(engine: Engine) -> Stats:
     base = engine.info.base_iri
+    kinds = {name: words.split(":")[0] for name, (_, words) in graph_kinds(engine).items()}
     graphs = [
-        (_text(row["graph"]), _text(row["file"]), _text(row["quads"]), _text(row["facts"])) if base
-        else (_text(row["graph"]), "", _text(row["quads"]), "")
+        (_text(row["graph"]), kinds.get(_text(row["graph"]), ""), _text(row["file"]), _text(row["quads"]), _text(row["facts"])) if base
+        else (_text(row["graph"]), "", "", _text(row["quads"]), "")
         for row in engine.select(PER_GRAPH % base if base else PER_GRAPH_PLAIN)
     ]
     classes = [(_text(row["class"]), _text(row["n"])) for row in engine.select(PER_CLASS)]

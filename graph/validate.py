@@ -11,6 +11,7 @@ from rdflib.term import Node
 from graph.compile import CompiledGraph
 from graph.errors import Origin
 from graph.namespaces import RDF, RDFS, SH, Namespaces
+from graph.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,21 @@ def _origin(compiled: CompiledGraph, focus: Node) -> Origin | None:
 
 
 def validate(compiled: CompiledGraph, ontology: Graph, shapes: Graph, ns: Namespaces) -> list[Violation]:
-    data = compiled.union()
+    """The asserted facts against the shapes, with the classes the entailed graph gives them
+    (a University is an Organization) but none of its other triples: a shape constrains what is
+    stated (a task is part of a project), not what follows from it (and of its project's
+    parent). pyshacl's own RDFS inference, which took 3 of the build's 4 seconds, is not needed."""
+    data = compiled.union(without=frozenset({ns.entailed_graph, ns.ontology_graph}))
+    entailed = compiled.dataset.graph(ns.entailed_graph)
+    for triple in (*entailed.triples((None, RDF.type, None)), *entailed.triples((ns.entailed_graph, None, None))):
+        data.add(triple)  # the classes, and what the entailed graph says of itself
+    for individual in Vocabulary(ontology).individuals:  # kgo:Supportive, a kgo:Stance, is a value
+        for triple in ontology.triples((individual, None, None)):
+            data.add(triple)
     conforms, results, _ = pyshacl.validate(
         data,
         shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="rdfs",
+        inference="none",
         abort_on_first=False,
         allow_warnings=True,
     )

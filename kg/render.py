@@ -57,7 +57,7 @@ def stats_tables(heading: str, stats: Stats, triples: int) -> None:
     out = console()
     out.print(heading)
     out.print(f"triples in the default graph (the union of all graphs): {triples}; quads stored: {stats.quads}")
-    graphs = Table("named graph", "article", "quads", "facts", title="Graphs")
+    graphs = Table("named graph", "kind", "article", "quads", "facts", title="Graphs")
     for row in stats.graphs:
         graphs.add_row(*row)
     out.print(graphs)

@@ -183,7 +183,11 @@ def test_void_describes_the_dataset(http):
     assert int(graph.value(dataset, void.triples)) > 10_000
     assert len(list(graph.objects(dataset, void.exampleResource))) >= 3
     graphs = {s for s in graph.objects(dataset, void.subset) if "/graph/" in str(s) or str(s).endswith("/ontology")}
-    assert len(graphs) == 7  # five articles, the ontology, the links
+    assert len(graphs) == 8  # five articles, the ontology, the links, the entailed graph
+    said = {str(s): str(graph.value(s, rdflib.namespace.DCTERMS.description)) for s in graphs}
+    assert said[f"{BASE}/graph/entailed"].startswith("derived")
+    asserted = {name for name, words in said.items() if words.startswith("asserted")}
+    assert len(asserted) == 6 and f"{BASE}/graph/entailed" not in asserted  # five articles and the links
     linksets = {s for s in graph.objects(dataset, void.subset) if (s, rdflib.RDF.type, void.Linkset) in graph}
     assert {str(graph.value(s, void.objectsTarget)) for s in linksets} == {
         "http://www.wikidata.org/", "https://www.geonames.org/", "https://ror.org/", "http://dbpedia.org/"}

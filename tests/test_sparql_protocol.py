@@ -249,6 +249,11 @@ def test_service_description(http):
     endpoint = rdflib.URIRef(f"{BASE}/sparql")
     assert (endpoint, rdflib.RDF.type, sd.Service) in graph
     assert (endpoint, sd.supportedLanguage, sd.SPARQL11Query) in graph
+    kgo = rdflib.Namespace(f"{BASE}/ontology#")
+    kind_of = {str(graph.value(named, sd.name)): set(graph.objects(described, rdflib.RDF.type))
+               for named in graph.subjects(rdflib.RDF.type, sd.NamedGraph) if (described := graph.value(named, sd.graph))}
+    assert kgo.EntailedGraph in kind_of[f"{BASE}/graph/entailed"]  # which graphs are derived, which asserted
+    assert sum(kgo.ArticleGraph in kinds for kinds in kind_of.values()) == 5
     jsonld = http.get("/sparql", headers={"Accept": "application/ld+json"})
     assert len(rdflib.Graph().parse(data=jsonld.text, format="json-ld")) == len(graph)
     page = http.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})

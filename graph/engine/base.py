@@ -61,17 +61,18 @@ class Engine:
         raise NotImplementedError
 
     def triples(self, subject: Term | None = None, predicate: ox.NamedNode | None = None,
-                object: Term | None = None, limit: int | None = None) -> list[ox.Triple]:
-        """The triples of the default graph that match; with a `limit`, the first ones in the order
-        of their subjects' and predicates' IRIs, so that every engine cuts a long list alike.
-        A CONSTRUCT, unless an engine does better."""
+                object: Term | None = None, limit: int | None = None, graph: str | None = None) -> list[ox.Triple]:
+        """The triples of the default graph (or of the named `graph`) that match; with a `limit`,
+        the first ones in the order of their subjects' and predicates' IRIs, so that every engine
+        cuts a long list alike. A CONSTRUCT, unless an engine does better."""
         if isinstance(subject, ox.BlankNode) or isinstance(object, ox.BlankNode):
             return []  # a blank node cannot be named in a query
         s, p, o = (str(term) if term is not None else var for term, var in ((subject, "?s"), (predicate, "?p"), (object, "?o")))
         cut = f" ORDER BY {' '.join(v for v in (s, p) if v.startswith('?'))} LIMIT {limit}" if limit is not None else ""
         if cut.startswith(" ORDER BY  "):  # subject and predicate both given: nothing to order by
             cut = f" LIMIT {limit}"
-        return self.construct(f"CONSTRUCT {{ {s} {p} {o} }} WHERE {{ {s} {p} {o} }}{cut}")
+        pattern = f"{s} {p} {o}" if graph is None else f"GRAPH <{graph}> {{ {s} {p} {o} }}"
+        return self.construct(f"CONSTRUCT {{ {s} {p} {o} }} WHERE {{ {pattern} }}{cut}")
 
     def dump_file(self, name: str) -> Path | None:
         """The dump `name` (graph.nq.gz, graph.trig.gz) of this graph version, or None."""

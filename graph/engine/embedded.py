@@ -70,8 +70,8 @@ class EmbeddedEngine(LocalEngine):
         return await (fast if self.costs.fast(shape) else general).run(job, shape)
 
     def triples(self, subject: Term | None = None, predicate: ox.NamedNode | None = None,
-                object: Term | None = None, limit: int | None = None) -> list[ox.Triple]:
-        quads = self.store.quads_for_pattern(subject, predicate, object, DEFAULT_GRAPH)
+                object: Term | None = None, limit: int | None = None, graph: str | None = None) -> list[ox.Triple]:
+        quads = self.store.quads_for_pattern(subject, predicate, object, DEFAULT_GRAPH if graph is None else ox.NamedNode(graph))
         if limit is None:
             return [quad.triple for quad in quads]
         found = sorted((quad.triple for quad in quads), key=lambda t: (t.subject.value, t.predicate.value))
