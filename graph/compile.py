@@ -121,21 +121,24 @@ class _Compiler:
         graph.add((article, RDF.type, kgo.NewsArticle))
         graph.add((article, SCHEMA.url, Literal(art.url, datatype=XSD.anyURI)))
         graph.add((article, kgo.sourceFile, Literal(art.file)))
-        if art.title:
-            graph.add((article, SCHEMA.headline, Literal(art.title, lang="en")))
-        else:
-            graph.add((article, kgo.notStated, SCHEMA.headline))
-        if art.published:
-            graph.add((article, SCHEMA.datePublished, Literal(art.published.isoformat(), datatype=XSD.date)))
-        else:
-            graph.add((article, kgo.notStated, SCHEMA.datePublished))
-        for prop, ref in ((SCHEMA.publisher, art.publisher), (SCHEMA.author, art.author)):
-            if ref is None:
-                graph.add((article, kgo.notStated, prop))
-            elif ref not in self.declared:
-                self._problem(f"article {prop.split('/')[-1]}: dangling reference `{ref}` (no record declares it)", art.origin)
-            else:
-                graph.add((article, prop, self.ns.entity(ref)))
+        def metadata(key: str, prop: URIRef, value: Node | None) -> None:
+            """A stated metadata field with its evidence: the line of the text that states it,
+            else the corpus's metadata table, said as such; an unstated one as kgo:notStated."""
+            if value is None:
+                note = f"the article does not state its {key}"
+                self._assert((record, None, art.origin), article, kgo.notStated, prop, note=note)
+                return
+            quote = art.evidence.get(key)
+            note = None if quote else f"from the corpus metadata table (index.tsv), not from the text: the article's text does not state its {key}"
+            self._assert((record, quote, art.origin), article, prop, value, note=note)
+
+        metadata("title", SCHEMA.headline, Literal(art.title, lang="en") if art.title else None)
+        metadata("published", SCHEMA.datePublished, Literal(art.published.isoformat(), datatype=XSD.date) if art.published else None)
+        for key, prop, ref in (("publisher", SCHEMA.publisher, art.publisher), ("author", SCHEMA.author, art.author)):
+            if ref is not None and ref not in self.declared:
+                self._problem(f"article {key}: dangling reference `{ref}` (no record declares it)", art.origin)
+                continue
+            metadata(key, prop, self.ns.entity(ref) if ref else None)
         publisher = self.declared.get(art.publisher or "")
         if art.title:
             label = art.title
@@ -167,8 +170,19 @@ class _Compiler:
                         self._assert(evidence, subject, SKOS.prefLabel, Literal(entity.label, lang="en"))
         if entity.label:
             self._assert(evidence, subject, RDFS.label, Literal(entity.label, lang="en"))
-        for alt in entity.alt:
-            self._assert(evidence, subject, SKOS.altLabel, Literal(alt, lang="en"))
+        for alias in entity.alt:
+            quote = alias.quote if alias.quote is not None else entity.quote
+            if quote is not None and normalise(alias.label).casefold() not in normalise(str(quote)).casefold():
+                self._problem(f"{entity.id}: the alternative label {alias.label!r} does not occur in its quote \"{quote}\": "
+                              f"give it a quote of its own ({{label: {alias.label}, quote: ...}})", alias.origin)
+                continue
+            self._assert((record, quote, alias.origin), subject, SKOS.altLabel, Literal(alias.label, lang="en"))
+        for unsaid in entity.not_stated:
+            predicate = self.ns.expand(unsaid.predicate)
+            if predicate is None or predicate not in self.vocab.properties:
+                self._problem(f"{entity.id}: not_stated names an unknown property `{unsaid.predicate}`", unsaid.origin)
+                continue
+            self._assert((record, None, unsaid.origin), subject, self.kgo.notStated, predicate, note=unsaid.reason)
         if not entity.metadata:
             self._assert(evidence, self.ns.article(record.article.slug), SCHEMA.mentions, subject)
         if entity.note:

@@ -16,21 +16,45 @@ def normalise(text: str) -> str:
     return _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
+def _spans(text: str, passage: str) -> list[tuple[int, int]]:
+    found, start = [], text.find(passage)
+    while start != -1:
+        found.append((start, start + len(passage)))
+        start = text.find(passage, start + 1)
+    return found
+
+
 def check_quotes(files: list[RecordFile], corpus_dir: Path) -> list[Problem]:
+    """Every quote occurs in its article, and at least once outside the passages the record
+    marks as page furniture (navigation, menus, footers): furniture is never evidence."""
     problems: list[Problem] = []
     for record in files:
-        article_path = corpus_dir / record.article.file
+        article = record.article
+        article_path = corpus_dir / article.file
         if not article_path.is_file():
-            problems.append(Problem(f"article file {record.article.file} not found in {corpus_dir}", record.article.origin))
+            problems.append(Problem(f"article file {article.file} not found in {corpus_dir}", article.origin))
             continue
         text = normalise(article_path.read_text(encoding="utf-8"))
+        furniture: list[tuple[int, int, str]] = []
+        for passage in article.furniture:
+            spans = _spans(text, normalise(passage))
+            if not spans:
+                problems.append(Problem(f"article furniture not found in {article.file}: \"{passage}\"", article.origin))
+            furniture.extend((start, end, passage) for start, end in spans)
+        quoted = [(quote, article.origin, f"article {key}") for key, quote in article.evidence.items()]
         for entity in record.entities:
-            quoted = [(entity.quote, entity.origin, entity.id)] + [
-                (fact.quote, fact.origin, f"{entity.id} {fact.predicate}") for fact in entity.facts
-            ]
-            for quote, origin, what in quoted:
-                if quote is not None and normalise(str(quote)) not in text:
-                    problems.append(
-                        Problem(f"{what}: quote not found in {record.article.file}: \"{quote}\"", origin)
-                    )
+            quoted.append((entity.quote, entity.origin, entity.id))
+            quoted.extend((alias.quote, alias.origin, f"{entity.id} alternative label {alias.label!r}") for alias in entity.alt)
+            quoted.extend((fact.quote, fact.origin, f"{entity.id} {fact.predicate}") for fact in entity.facts)
+        for quote, origin, what in quoted:
+            if quote is None:
+                continue
+            spans = _spans(text, normalise(str(quote)))
+            if not spans:
+                problems.append(Problem(f"{what}: quote not found in {article.file}: \"{quote}\"", origin))
+                continue
+            inside = [next((f for f in furniture if s < f[1] and f[0] < e), None) for s, e in spans]
+            if all(inside):
+                problems.append(Problem(f"{what}: the quote lies in the page's furniture (\"{inside[0][2]}\"), "
+                                        f"which is never evidence: \"{quote}\"", origin))
     return problems

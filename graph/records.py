@@ -19,8 +19,9 @@ from graph.kinds import RECORD_SEGMENTS
 ENTITY_ID = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-ARTICLE_KEYS = {"slug", "file", "url", "title", "published", "publisher", "author", "notes"}
-ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "metadata", "facts"}
+ARTICLE_KEYS = {"slug", "file", "url", "title", "published", "publisher", "author", "notes", "evidence", "furniture"}
+ARTICLE_EVIDENCE_KEYS = {"title", "published", "publisher", "author"}
+ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "metadata", "facts", "not_stated"}
 FACT_MODIFIERS = {"quote", "note", "datatype"}
 
 
@@ -35,16 +36,35 @@ class Fact:
 
 
 @dataclass
+class Alias:
+    """An alternative label, with the quote that contains it (None: the entity's own quote)."""
+
+    label: str
+    quote: str | None
+    origin: Origin
+
+
+@dataclass
+class NotStated:
+    """A property the article leaves unsaid where a reader would ask, and why it is recorded."""
+
+    predicate: str  # a CURIE
+    reason: str
+    origin: Origin
+
+
+@dataclass
 class EntityRecord:
     id: str
     types: list[str]
     label: str | None
-    alt: list[str]
+    alt: list[Alias]
     quote: str | None
     note: str | None
     metadata: bool
     facts: list[Fact]
     origin: Origin
+    not_stated: list[NotStated] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -62,6 +82,8 @@ class ArticleRecord:
     author: str | None
     notes: list[str]
     origin: Origin
+    evidence: dict[str, str] = field(default_factory=dict)  # title/published/...: the line that states it
+    furniture: list[str] = field(default_factory=list)  # page furniture, never evidence
 
 
 @dataclass
@@ -146,6 +168,17 @@ def _article(path: Path, node: Any, problems: list[Problem]) -> ArticleRecord | 
         problems.append(Problem(f"article `published` must be an ISO date or ~, got {published!r}", origin))
         published = None
     notes = node.get("notes") or []
+    evidence = node.get("evidence") or {}
+    if not isinstance(evidence, dict) or set(evidence) - ARTICLE_EVIDENCE_KEYS:
+        problems.append(Problem(f"article `evidence` maps {', '.join(sorted(ARTICLE_EVIDENCE_KEYS))} to the line of the text "
+                                f"that states each, got {dict(evidence) if isinstance(evidence, dict) else evidence!r}",
+                                Origin(path, _line(node, "evidence"))))
+        evidence = {}
+    furniture = node.get("furniture") or []
+    if not isinstance(furniture, list) or not all(isinstance(f, str) and f.strip() for f in furniture):
+        problems.append(Problem("article `furniture` is a list of verbatim passages of the page that are not the article's content",
+                                Origin(path, _line(node, "furniture"))))
+        furniture = []
     return ArticleRecord(
         slug=node["slug"],
         file=node["file"],
@@ -156,6 +189,8 @@ def _article(path: Path, node: Any, problems: list[Problem]) -> ArticleRecord | 
         author=node.get("author"),
         notes=[str(n) for n in (notes if isinstance(notes, list) else [notes])],
         origin=origin,
+        evidence={str(k): str(v) for k, v in evidence.items()},
+        furniture=[str(f) for f in furniture],
     )
 
 
@@ -176,8 +211,12 @@ def _entity(path: Path, node: Any, line: int, problems: list[Problem]) -> Entity
         problems.append(Problem(f"{entity_id}: unknown entity key `{key}`", Origin(path, _line(node, key))))
     types = node.get("type") or []
     types = [str(t) for t in (types if isinstance(types, list) else [types])]
-    alt = node.get("alt") or []
-    alt = [str(a) for a in (alt if isinstance(alt, list) else [alt])]
+    alt_node = node.get("alt") or []
+    alt = [a for i, item in enumerate(alt_node if isinstance(alt_node, list) else [alt_node])
+           if (a := _alias(path, entity_id, item, _line(node, "alt"), problems)) is not None]
+    not_stated_node = node.get("not_stated") or []
+    not_stated = [n for i, item in enumerate(not_stated_node if isinstance(not_stated_node, list) else [not_stated_node])
+                  if (n := _not_stated(path, entity_id, item, _line(node, "not_stated"), problems)) is not None]
     facts_node = node.get("facts") or []
     if not isinstance(facts_node, list):
         problems.append(Problem(f"{entity_id}: `facts:` must be a list", Origin(path, _line(node, "facts"))))
@@ -198,7 +237,31 @@ def _entity(path: Path, node: Any, line: int, problems: list[Problem]) -> Entity
         metadata=bool(node.get("metadata", False)),
         facts=facts,
         origin=origin,
+        not_stated=not_stated,
     )
+
+
+def _alias(path: Path, entity_id: str, item: Any, line: int, problems: list[Problem]) -> Alias | None:
+    """`NU`, or `{label: NU, quote: NU President Professor Waqar Ahmad}` when the entity's own
+    quote does not contain it."""
+    origin = Origin(path, _line(item, default=line))
+    if isinstance(item, dict):
+        if set(item) - {"label", "quote"} or not item.get("label") or not item.get("quote"):
+            problems.append(Problem(f"{entity_id}: an alternative label is a string, or a mapping with `label` and `quote`", origin))
+            return None
+        return Alias(str(item["label"]), str(item["quote"]), origin)
+    if not isinstance(item, str) or not item.strip():
+        problems.append(Problem(f"{entity_id}: an alternative label is a string, or a mapping with `label` and `quote`", origin))
+        return None
+    return Alias(item, None, origin)
+
+
+def _not_stated(path: Path, entity_id: str, item: Any, line: int, problems: list[Problem]) -> NotStated | None:
+    origin = Origin(path, _line(item, default=line))
+    if not isinstance(item, dict) or set(item) != {"property", "reason"} or not all(isinstance(item[k], str) and item[k] for k in item):
+        problems.append(Problem(f"{entity_id}: each `not_stated` entry is `{{property: CURIE, reason: why the article leaves it unsaid}}`", origin))
+        return None
+    return NotStated(item["property"], item["reason"], origin)
 
 
 def _fact(path: Path, entity_id: str, node: Any, line: int, problems: list[Problem]) -> Fact | None:

@@ -19,7 +19,7 @@ pytestmark = needs_corpus
 
 def write(tmp_path: Path, text: str) -> Path:
     records = tmp_path / "records"
-    records.mkdir()
+    records.mkdir(parents=True)
     (records / "000-test.yaml").write_text(text)
     return records
 
@@ -141,3 +141,40 @@ def test_a_failed_build_leaves_the_previous_store_untouched(tmp_path):
     assert read_info(data) == info
     assert (data / info.path).is_dir()
     assert len(list((data / "stores").iterdir())) == 1
+
+
+def test_an_alternative_label_its_quote_does_not_contain_is_refused(tmp_path):
+    text = VALID.replace("    alt: [NAC]\n", "    alt: [NAC, NAC think tank]\n")
+    message = problems_of(tmp_path, text)
+    assert "organization/nac: the alternative label 'NAC think tank' does not occur in its quote" in message
+    assert f"000-test.yaml:{line_of(text, 'id: organization/nac')}" in message or "000-test.yaml:" in message
+
+
+def test_an_alternative_label_with_a_quote_of_its_own_is_accepted_and_the_quote_checked(tmp_path):
+    good = VALID.replace("    alt: [NAC]\n", "    alt:\n      - NAC\n      - {label: NU, quote: a guest lecture at NU}\n")
+    assert violations_of(tmp_path, good) == []
+    bad = VALID.replace("    alt: [NAC]\n", "    alt:\n      - NAC\n      - {label: NU, quote: NU is nowhere like this}\n")
+    assert "organization/nac alternative label 'NU': quote not found" in problems_of(tmp_path / "bad", bad)
+
+
+def test_a_quote_that_lies_only_in_the_pages_furniture_is_refused(tmp_path):
+    text = VALID.replace("  author: ~\n", "  author: ~\n  furniture:\n    - Autoreload\n").replace(
+        "    quote: DKnews.kz reports\n", "    quote: Autoreload\n")
+    message = problems_of(tmp_path, text)
+    assert 'organization/dknews: the quote lies in the page\'s furniture ("Autoreload"), which is never evidence' in message
+
+
+def test_furniture_that_is_not_in_the_article_is_refused(tmp_path):
+    text = VALID.replace("  author: ~\n", "  author: ~\n  furniture:\n    - Go to UNDP Global\n")
+    assert 'article furniture not found in 000_6a728bf7d395fcc2.txt: "Go to UNDP Global"' in problems_of(tmp_path, text)
+
+
+def test_not_stated_names_a_declared_property_and_a_reason(tmp_path):
+    good = VALID.replace("      - schema:startDate: 2025-06-09\n", "      - schema:startDate: 2025-06-09\n").replace(
+        "    quote: a series of three events have been held\n",
+        "    quote: a series of three events have been held\n    not_stated:\n      - {property: schema:endDate, reason: the text gives no end}\n")
+    assert violations_of(tmp_path, good) == []
+    unknown = good.replace("schema:endDate", "schema:finishDate")
+    assert "event/series: not_stated names an unknown property `schema:finishDate`" in problems_of(tmp_path / "unknown", unknown)
+    no_reason = good.replace(", reason: the text gives no end", "")
+    assert "each `not_stated` entry is `{property: CURIE, reason:" in problems_of(tmp_path / "no-reason", no_reason)

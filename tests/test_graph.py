@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDFS, SH
 
@@ -129,3 +130,48 @@ def test_standard_vocabularies_are_aligned(ns):
 def test_a_built_store_carries_no_leftover_write_ahead_log(data_dir):
     logs = [p for p in (data_dir / "stores").glob("*/oxigraph/*.log") if p.stat().st_size > 4096]
     assert logs == []
+
+
+ALIAS_EVIDENCE = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?entity ?alias ?quote WHERE {
+  ?entity skos:altLabel ?alias .
+  OPTIONAL { ?a rdf:subject ?entity ; rdf:predicate skos:altLabel ; rdf:object ?alias ; oa:hasTarget/oa:hasSelector/oa:exact ?quote }
+}"""
+
+
+def test_every_alternative_label_is_backed_by_a_quote_that_contains_it(engine):
+    found = [r for r in rows(engine, ALIAS_EVIDENCE) if "/id/" in r["entity"]]
+    assert len(found) > 30
+    unsupported = [r for r in found if r.get("quote") is None or r["alias"].casefold() not in r["quote"].casefold()]
+    assert unsupported == []
+
+
+ARTICLE_METADATA = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX kgo: <%s/ontology#>
+SELECT ?quote ?note WHERE {
+  ?article kgo:sourceFile "%s" .
+  ?a rdf:subject ?article ; rdf:predicate <%s> .
+  OPTIONAL { ?a oa:hasTarget/oa:hasSelector/oa:exact ?quote }
+  OPTIONAL { ?a kgo:curatorNote ?note }
+}"""
+
+
+@pytest.mark.parametrize("file,prop,quote", [
+    ("003_5275ec960448982b.txt", "http://schema.org/datePublished", "Jan 28, 2016"),
+    ("001_3cbba066ae2e4c25.txt", "http://schema.org/datePublished", "2020, December 10"),
+    ("004_1eaac0052576f68d.txt", "http://schema.org/author", "Adlet Seilkhanov"),
+])
+def test_article_metadata_is_evidenced_by_the_line_that_states_it(engine, file, prop, quote):
+    assert rows(engine, ARTICLE_METADATA % (BASE, file, prop)) == [{"quote": quote}]
+
+
+def test_article_metadata_the_text_does_not_state_says_it_comes_from_the_corpus_table(engine):
+    [found] = rows(engine, ARTICLE_METADATA % (BASE, "004_1eaac0052576f68d.txt", "http://schema.org/publisher"))
+    assert "quote" not in found and "corpus metadata table" in found["note"]
+    [unsaid] = rows(engine, ARTICLE_METADATA % (BASE, "000_6a728bf7d395fcc2.txt", f"{BASE}/ontology#notStated"))[:1]
+    assert "does not state" in unsaid["note"]
