@@ -20,7 +20,7 @@ from api.problems import Problem
 from api.state import ServiceState
 from api.state import service_state as _state
 from graph.context import context
-from graph.entity import EntityDocument, describe
+from graph.entity import EntityDocument, describe, exists
 from graph.schema_org import schema_org
 from graph.store import DUMP_FORMATS
 from graph.vocabulary import vocabulary_terms
@@ -63,7 +63,12 @@ async def _document(request: Request, state: ServiceState, key: str, media: str,
 async def entity(request: Request, path: str = FastApiPath(..., examples=["person/colin-knox", "organization/nazarbayev-university"])):
     state = _state(request)
     iri = f"{state.base}/id/{path}"
-    media = _choose(request, [negotiation.HTML, *DOCUMENT_TYPES])  # on a tie (*/*) the last, JSON-LD, wins
+    try:
+        media = _choose(request, [negotiation.HTML, *DOCUMENT_TYPES])  # on a tie (*/*) the last, JSON-LD, wins
+    except Problem as refused:  # a client that accepts only problem documents still learns the entity is unknown
+        if refused.status == 406 and not exists(state.engine, iri):
+            raise Problem(404, f"no entity {iri} in this graph") from None
+        raise
     response = await _document(request, state, iri, media, lambda: _entity_body(request, state, iri, media))
     if response is None:
         raise Problem(404, f"no entity {iri} in this graph")

@@ -112,6 +112,7 @@ class SparqlEndpoint:
             query=query,
             fmt=("turtle" if form == GRAPH else "json") if html else negotiation.format_name(media, form),
             limit=config.result_limit,
+            base_iri=f"{state.base}/sparql",  # relative IRIs resolve against the endpoint, as Fuseki and Oxigraph do
             default_graphs=default_graphs or None,
             named_graphs=named_graphs or None,
         )

@@ -202,6 +202,15 @@ class _Builder:
         return EntityDocument(self.node.value, doc, asserted, shown)
 
 
+def exists(engine: Engine, iri: str) -> bool:
+    """Whether the graph says anything of `iri` or links to it (what `describe` needs), cheaply."""
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return bool(engine.triples(node, None, None, limit=1) or engine.triples(None, None, node, limit=1))
+
+
 def describe(engine: Engine, iri: str, profiles: Profiles, context_url: str) -> EntityDocument | None:
     """The entity's document, or None when the graph has nothing about it (or it is not an IRI)."""
     try:

@@ -144,6 +144,13 @@ def test_unknown_entity_is_404_problem(http):
     assert response.json()["detail"].endswith("/id/person/nobody-at-all in this graph")
 
 
+def test_an_unknown_entity_asked_for_as_a_problem_document_is_404_not_406(http):
+    response = http.get("/id/person/nobody", headers={"Accept": "application/problem+json"})
+    assert response.status_code == 404 and response.json()["status"] == 404
+    known = http.get("/id/person/colin-knox", headers={"Accept": "application/problem+json"})
+    assert known.status_code == 406  # the entity exists; it has no problem-document form
+
+
 @pytest.mark.parametrize("path", ["/id/%C2%B44%C3%92%F0%A7%BD%B0I%04w", "/id/person/a%20b", "/id/%3C%3E", "/id/"])
 def test_paths_that_are_not_iris_are_404_not_500(http, path):
     assert http.get(path).status_code == 404

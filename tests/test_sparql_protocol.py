@@ -32,6 +32,15 @@ def test_construct_asked_for_as_plain_json_gets_json_ld(http):
     assert len(rdflib.Graph().parse(data=response.text, format="json-ld")) == 1
 
 
+def test_relative_iris_resolve_against_the_endpoint_as_in_fuseki_and_oxigraph(http):
+    response = http.get("/sparql", params={"query": "CONSTRUCT { <s> <p> <../o> } WHERE {}"}, headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    assert response.text.strip() == f"<{BASE}/s> <{BASE}/p> <{BASE}/o> ."
+    resolved = http.get("/sparql", params={"query": "SELECT ?n WHERE { <id/person/colin-knox> rdfs:label ?n }"},
+                        headers={"Accept": "application/sparql-results+json"}).json()
+    assert [b["n"]["value"] for b in resolved["results"]["bindings"]] == ["Colin Knox"]
+
+
 # -- the three ways to send a query ---------------------------------------------------------------
 
 def test_get_post_form_and_post_direct_agree(http):
