@@ -185,9 +185,11 @@ class _Compiler:
             self._assert((record, None, unsaid.origin), subject, self.kgo.notStated, predicate, note=unsaid.reason)
         if not entity.metadata:
             self._assert(evidence, self.ns.article(record.article.slug), SCHEMA.mentions, subject)
+        graph = self.dataset.graph(self.ns.article_graph(record.article.slug))
         if entity.note:
-            graph = self.dataset.graph(self.ns.article_graph(record.article.slug))
             graph.add((subject, self.kgo.curatorNote, Literal(str(entity.note), lang="en")))
+        if entity.interpretation:
+            graph.add((subject, self.kgo.curatorInterpretation, Literal(entity.interpretation, lang="en")))
         for fact in entity.facts:
             self._fact(record, entity, subject, fact)
 
@@ -216,7 +218,7 @@ class _Compiler:
         else:
             target = self._literal(fact, predicate, where)
         if target is not None:
-            self._assert(evidence, subject, predicate, target, note=fact.note)
+            self._assert(evidence, subject, predicate, target, note=fact.note, interpretation=fact.interpretation)
 
     def _reference(self, value: Any, where: str, origin: Origin) -> URIRef | None:
         if not isinstance(value, str):
@@ -281,7 +283,7 @@ class _Compiler:
         value, qualifier, unit = spec["value"], str(spec["qualifier"]), str(spec["unit"])
         local = predicate.split("#")[-1].split("/")[-1]
         node = URIRef(f"{subject}#{local}-{digest(str(value), qualifier, unit, length=8)}")
-        self._assert(evidence, subject, predicate, node, note=fact.note)
+        self._assert(evidence, subject, predicate, node, note=fact.note, interpretation=fact.interpretation)
         self._assert(evidence, node, RDF.type, self.kgo.StatedQuantity)
         number = Literal(value, datatype=XSD.integer) if isinstance(value, int) else Literal(str(value), datatype=XSD.decimal)
         self._assert(evidence, node, SCHEMA.value, number)
@@ -293,7 +295,7 @@ class _Compiler:
 
     # -- one fact and its evidence ------------------------------------------------------------
 
-    def _assert(self, evidence, s: URIRef, p: URIRef, o: Node, note: str | None = None) -> None:
+    def _assert(self, evidence, s: URIRef, p: URIRef, o: Node, note: str | None = None, interpretation: str | None = None) -> None:
         record, quote, origin = evidence
         slug = record.article.slug
         article = self.ns.article(slug)
@@ -315,6 +317,8 @@ class _Compiler:
             graph.add((selector, OA.exact, Literal(normalise(str(quote)))))  # one spelling per passage
         if note:
             graph.add((assertion, self.kgo.curatorNote, Literal(str(note), lang="en")))
+        if interpretation:
+            graph.add((assertion, self.kgo.curatorInterpretation, Literal(interpretation, lang="en")))
         self.origins.setdefault(assertion, origin)
 
 

@@ -21,8 +21,8 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 ARTICLE_KEYS = {"slug", "file", "url", "title", "published", "publisher", "author", "notes", "evidence", "furniture"}
 ARTICLE_EVIDENCE_KEYS = {"title", "published", "publisher", "author"}
-ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "metadata", "facts", "not_stated"}
-FACT_MODIFIERS = {"quote", "note", "datatype"}
+ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "interpretation", "metadata", "facts", "not_stated"}
+FACT_MODIFIERS = {"quote", "note", "interpretation", "datatype"}
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Fact:
     note: str | None
     datatype: str | None
     origin: Origin
+    interpretation: str | None = None  # the curator's reading, not the article's words: why
 
 
 @dataclass
@@ -65,6 +66,7 @@ class EntityRecord:
     facts: list[Fact]
     origin: Origin
     not_stated: list[NotStated] = field(default_factory=list)
+    interpretation: str | None = None  # the entity (its label, its type) is the curator's reading: why
 
     @property
     def kind(self) -> str:
@@ -238,6 +240,7 @@ def _entity(path: Path, node: Any, line: int, problems: list[Problem]) -> Entity
         facts=facts,
         origin=origin,
         not_stated=not_stated,
+        interpretation=str(node["interpretation"]) if node.get("interpretation") else None,
     )
 
 
@@ -282,4 +285,5 @@ def _fact(path: Path, entity_id: str, node: Any, line: int, problems: list[Probl
         note=node.get("note"),
         datatype=node.get("datatype"),
         origin=origin,
+        interpretation=str(node["interpretation"]) if node.get("interpretation") else None,
     )
