@@ -30,6 +30,7 @@ ID_SEGMENTS = (
     IdSegment("policy", linkable=True),
     IdSegment("position"),
     IdSegment("view"),
+    IdSegment("group"),
     IdSegment("topic", linkable=True),
     IdSegment("role"),
     IdSegment("article", minted=True),
@@ -43,7 +44,7 @@ LINKABLE_SEGMENTS = tuple(s.name for s in ID_SEGMENTS if s.linkable)
 
 # classes of the ontology (local names in kgo:) whose subclasses share one document shape
 DOCUMENT_FAMILIES = (
-    "Person Organization Place Activity Policy Position StatedView StatedQuantity Topic RoleType NewsArticle Assertion"
+    "Person Organization Group Place Activity Policy Position StatedView StatedQuantity Topic RoleType NewsArticle Assertion"
 ).split()
 
 # the types a reconciliation client is offered first (local names in kgo:)

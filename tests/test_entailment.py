@@ -122,3 +122,14 @@ class _Kgo:
 
     def __getattr__(self, name: str) -> URIRef:
         return URIRef(self.base + name)
+
+
+def test_the_entity_page_shows_derived_statements_apart_and_the_rdf_document_holds_the_asserted_only(http):
+    page = http.get("/id/person/colin-knox", headers={"Accept": "text/html"}).text
+    derived = page.split("<h2>Derived</h2>", 1)
+    assert len(derived) == 2, "no Derived section"
+    assert "schema:Person" in derived[1].split("<h2>", 1)[0] and "no quote of its own" in derived[1]
+    assert "schema:Person" not in derived[0]
+    turtle = http.get("/id/person/colin-knox", headers={"Accept": "text/turtle"}).text
+    assert "schema:Person" not in turtle and "kgo:Person" in turtle
+    assert http.get("/id/person/colin-knox", headers={"Accept": "application/ld+json"}).json()["@type"] == ["kgo:Person"]
