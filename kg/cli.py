@@ -147,14 +147,33 @@ def export(fmt: str, output: Path | None) -> None:
     """Write the whole dataset (N-Quads sorted, TriG, Turtle of the union, or JSON-LD)."""
     from graph.export import export_dataset
 
-    data = export_dataset(_settings().data_dir, fmt)
+    settings = _settings()
+    data = export_dataset(settings.data_dir, fmt)
     if output is None:
         sys.stdout.buffer.write(data)
-        return
-    opener = gzip.open if output.suffix == ".gz" else open
-    with opener(output, "wb") as handle:
-        handle.write(data)
-    click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+    else:
+        opener = gzip.open if output.suffix == ".gz" else open
+        with opener(output, "wb") as handle:
+            handle.write(data)
+        click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+    click.echo(_graphs_said(settings, fmt), err=True)
+
+
+def _graphs_said(settings: Settings, fmt: str) -> str:
+    """Which graphs of the export are asserted and which derived (each says so inside itself)."""
+    from graph.service_description import graph_kinds
+
+    with _engine(settings) as engine:
+        kinds = graph_kinds(engine)
+    asserted = sorted(g for g, (_, words) in kinds.items() if words.startswith("asserted"))
+    derived = sorted(g for g, (_, words) in kinds.items() if words.startswith("derived"))
+    if fmt in ("ttl",):
+        return (f"note: Turtle has no graphs: this is the default graph, the union of {len(asserted)} asserted "
+                f"graphs, {len(derived)} derived ({', '.join(derived) or 'none'}) and the ontology; "
+                "--format nq or trig keeps them apart")
+    return (f"graphs: {len(asserted)} asserted ({', '.join(asserted)}); {len(derived)} derived "
+            f"({', '.join(derived) or 'none'}); each says which it is inside itself (?g a kgo:ArticleGraph, "
+            "kgo:AssertedGraph or kgo:EntailedGraph)")
 
 
 @main.command()

@@ -85,7 +85,17 @@ def test_stats_lists_the_five_article_graphs_with_fact_counts(cli_data):
                  "003_5275ec960448982b.txt", "004_1eaac0052576f68d.txt"):
         line = next(l for l in result.stdout.splitlines() if file in l)
         facts = int(line.split("│")[-2])
-        assert facts > 100
+        assert facts > 100 and "asserted" in line
+    entailed = next(l for l in result.stdout.splitlines() if "/graph/entailed" in l)
+    assert "derived" in entailed and int(entailed.split("│")[-3]) > 5000  # the entailed graph's size
+
+
+def test_export_says_which_graphs_are_asserted_and_which_derived(cli_data, tmp_path):
+    result = run_kg("export", "--format", "trig", "-o", str(tmp_path / "dump.trig"), data_dir=cli_data)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"graphs: 6 asserted \(.*\); 1 derived \(.*/graph/entailed\)", result.stderr), result.stderr
+    union = run_kg("export", "--format", "ttl", "-o", str(tmp_path / "dump.ttl"), data_dir=cli_data)
+    assert "Turtle has no graphs" in union.stderr and "--format nq or trig keeps them apart" in union.stderr
 
 
 def test_load_any_rdf_into_a_store_of_its_own(tmp_path):
