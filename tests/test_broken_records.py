@@ -178,3 +178,15 @@ def test_not_stated_names_a_declared_property_and_a_reason(tmp_path):
     assert "event/series: not_stated names an unknown property `schema:finishDate`" in problems_of(tmp_path / "unknown", unknown)
     no_reason = good.replace(", reason: the text gives no end", "")
     assert "each `not_stated` entry is `{property: CURIE, reason:" in problems_of(tmp_path / "no-reason", no_reason)
+
+
+def test_an_announcement_placed_at_something_that_is_not_an_event_is_a_violation(tmp_path):
+    text = VALID.replace("""      - kgo:basedAt: organization/nu
+        quote: Nazarbayev University-based policy think tank
+""", """      - kgo:basedAt: organization/nu
+        quote: Nazarbayev University-based policy think tank
+      - kgo:announcedAt: organization/nu
+        quote: Nazarbayev University-based policy think tank
+""")
+    [violation] = violations_of(tmp_path, text)
+    assert "kgo:announcedAt" in violation and "an announcement is placed at an event" in violation
