@@ -68,3 +68,31 @@ def test_not_stated_is_data_that_an_ask_tells_from_not_recorded(engine):
 def test_the_behavioural_insights_team_has_one_asserted_type(engine):
     found = select(engine, """SELECT ?t WHERE { GRAPH ?g { organization:behavioural-insights-team a ?t } ?g a kgo:ArticleGraph }""")
     assert [r["t"] for r in found] == [f"{BASE}/ontology#ResearchOrganization"]
+
+
+def test_everything_located_in_kazakhstan_is_one_pattern_reaching_the_nac_through_nu_and_astana(engine):
+    located = {r["x"] for r in select(engine, "SELECT ?x WHERE { ?x kgo:locatedIn place:kazakhstan }")}
+    assert f"{BASE}/id/organization/national-analytical-center" in located  # NAC based at NU, NU in Astana, Astana in Kazakhstan
+    assert f"{BASE}/id/organization/behavioural-insights-team" not in located
+    why = select(engine, """SELECT ?why WHERE {
+        ?a <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> place:astana ;
+           <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> kgo:containedInPlace ; kgo:curatorInterpretation ?why }""")
+    assert why, "Astana in Kazakhstan is the curator's reading and says so"
+
+
+def test_who_presented_by_videoconference_at_the_2016_conference_is_one_triple_pattern(engine):
+    found = {r["p"] for r in select(engine, "SELECT ?p WHERE { event:civil-service-model-conference-2016 kgo:presentedRemotelyBy ?p }")}
+    assert found == {f"{BASE}/id/person/eduardo-araral", f"{BASE}/id/person/charles-whitehead"}
+
+
+def test_a_groups_view_keeps_the_members_the_text_names(engine):
+    members = {r["name"] for r in select(engine, """SELECT ?name WHERE {
+        ?view kgo:viewHolder ?group . ?group a kgo:Group ; kgo:groupMember/rdfs:label ?name }""")}
+    assert {"Chester Newland", "Stephen Condrey", "Guido Bertucci"} <= members
+
+
+def test_the_hubs_two_sessions_are_two_events_and_only_one_is_in_dubai(engine):
+    in_dubai = {r["e"] for r in select(engine, "SELECT ?e WHERE { ?e a kgo:Session ; kgo:place place:dubai }")}
+    assert in_dubai == {f"{BASE}/id/event/astana-hub-session-wgs-2019"}
+    undated = select(engine, "SELECT ?e WHERE { ?e a kgo:Session ; kgo:notStated schema:startDate ; kgo:participantCountry place:belarus }")
+    assert len(undated) == 1
