@@ -13,6 +13,7 @@ from rdflib.term import Node
 
 from graph.compile import CompiledGraph, compile_records
 from graph.config import Sources
+from graph.corpus import check_corpus
 from graph.entailment import Rules, describe_entailed_graph, entail
 from graph.errors import KgError, RecordErrors, listing
 from graph.links import read_links
@@ -57,8 +58,10 @@ def to_oxigraph(dataset: Dataset) -> Iterator[ox.Quad]:
 def records_version(sources: Sources, base_iri: str) -> str:
     digest = hashlib.sha256(base_iri.encode())
     links_file = sources.links_file
+    corpus_index = sources.corpus_dir / "index.tsv" if sources.corpus_dir else None
     for path in [*record_paths(sources.records_dir), sources.ontology_file, sources.shapes_file,
-                 *([links_file] if links_file.is_file() else [])]:
+                 *([links_file] if links_file.is_file() else []),
+                 *([corpus_index] if corpus_index and corpus_index.is_file() else [])]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -70,7 +73,7 @@ def check(sources: Sources, ns: Namespaces) -> Checked:
     corpus_dir = sources.corpus_dir
     quotes_checked = corpus_dir is not None and corpus_dir.is_dir()
     if quotes_checked:
-        problems = check_quotes(files, corpus_dir)
+        problems = check_corpus(corpus_dir, {f.article.file: f.article.origin for f in files}) or check_quotes(files, corpus_dir)
         if problems:
             raise RecordErrors(problems)
     ontology = load_ontology(ns, sources.ontology_file)

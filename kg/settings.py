@@ -5,7 +5,7 @@
 | KG_BASE_IRI | http://127.0.0.1:8000 | public base IRI: the graph's IRIs are minted under it and resolve there |
 | KG_DATA_DIR | ./data | where stores live (`kg build` and `kg load` write there, `kg serve` reads) |
 | KG_RECORDS_DIR | ./records | the curated records and their identity links; drafts go in its `drafts/` |
-| KG_CORPUS_DIR | ../shared/corpus, if present | the articles, for the quote check |
+| KG_CORPUS_DIR | ./corpus | the articles the records quote, with their metadata table (index.tsv) |
 | KG_HOST | 127.0.0.1 | address `kg serve` binds |
 | KG_PORT | 8000 | port `kg serve` binds |
 | KG_QUERY_TIMEOUT | 10 | seconds a SPARQL query may run before it is stopped |
@@ -30,7 +30,7 @@ api.config.ServiceConfig).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from api.config import ServiceConfig
@@ -38,17 +38,12 @@ from graph.config import PoolConfig, Sources
 from graph.errors import KgError
 from graph.policy import QueryPolicy
 
-SHARED_CORPUS = Path("../shared/corpus")  # the development checkout's shared articles
 JEMALLOC_PATHS = (
     "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
     "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
     "/usr/lib64/libjemalloc.so.2",
     "/usr/lib/libjemalloc.so.2",
 )
-
-
-def _default_corpus_dir() -> Path | None:
-    return SHARED_CORPUS if SHARED_CORPUS.is_dir() else None
 
 
 def debug() -> bool:
@@ -87,7 +82,7 @@ class Settings:
     base_iri: str = "http://127.0.0.1:8000"
     data_dir: Path = Path("data")
     records_dir: Path = Path("records")
-    corpus_dir: Path | None = field(default_factory=_default_corpus_dir)
+    corpus_dir: Path | None = Path("corpus")
     host: str = "127.0.0.1"
     port: int = 8000
     query_timeout: float = 10.0

@@ -9,9 +9,10 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RECORDS = PROJECT_ROOT / "records"
 SHARED = PROJECT_ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
+CORPUS = PROJECT_ROOT / "corpus"  # the articles, in the project since issue 16
+SHARED_CORPUS = SHARED / "corpus"
 QUESTIONS = SHARED / "questions" / "public.yaml"
 BASE = "http://kg.test"  # every test graph is built for this base, whatever port serves it
 
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus/ is not present")
 needs_questions = pytest.mark.skipif(not QUESTIONS.is_file(), reason="../shared/questions/public.yaml is not present")
