@@ -67,6 +67,7 @@ class _Compiler:
             self._article(record)
             for entity in record.entities:
                 self._entity(record, entity)
+        self._check_unsaid()
         problems, origins = compile_links(links, self.dataset, self.ns, set(self.declared))
         self.problems.extend(problems)
         self.origins.update(origins)
@@ -76,6 +77,17 @@ class _Compiler:
         for triple in ontology:
             ontology_graph.add(triple)
         return CompiledGraph(self.dataset, self.origins)
+
+    def _check_unsaid(self) -> None:
+        """"Not stated" and a stated value cannot both come from one article."""
+        for record in self.files:
+            graph = self.dataset.graph(self.ns.article_graph(record.article.slug))
+            for entity in record.entities:
+                for unsaid in entity.not_stated:
+                    predicate = self.ns.expand(unsaid.predicate)
+                    if predicate is not None and (self.ns.entity(entity.id), predicate, None) in graph:
+                        self._problem(f"{entity.id}: not_stated says the article leaves {unsaid.predicate} unsaid, "
+                                      "but a fact of this article states it", unsaid.origin)
 
     def _problem(self, message: str, origin: Origin) -> None:
         self.problems.append(Problem(message, origin))

@@ -190,3 +190,10 @@ def test_an_announcement_placed_at_something_that_is_not_an_event_is_a_violation
 """)
     [violation] = violations_of(tmp_path, text)
     assert "kgo:announcedAt" in violation and "an announcement is placed at an event" in violation
+
+
+def test_not_stated_beside_a_stated_value_from_the_same_article_is_refused(tmp_path):
+    text = VALID.replace("    quote: a series of three events have been held\n",
+                         "    quote: a series of three events have been held\n"
+                         "    not_stated:\n      - {property: schema:startDate, reason: no date given}\n")
+    assert "event/series: not_stated says the article leaves schema:startDate unsaid, but a fact of this article states it" in problems_of(tmp_path, text)
