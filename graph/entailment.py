@@ -9,8 +9,11 @@ facts say, and nothing a reader would not expect:
 - `owl:inverseOf`: `x p y` gives `y q x` (declared either way round);
 - `owl:SymmetricProperty`: `x p y` gives `y p x`;
 - `owl:TransitiveProperty`: the transitive closure of `p` (after the rules above fed it);
+- `owl:propertyChainAxiom` of two properties: `x p1 y` and `y p2 z` give `x q z` (W3C ORG's
+  `org:memberOf`, the shortcut of a membership: a post's holder is a member of its organisation);
 - labels: an entity's `rdfs:label` (its preferred name, by the records' definition) is also its
-  `skos:prefLabel` and `schema:name`;
+  `skos:prefLabel` and `schema:name`, and an alternative label (`skos:altLabel`) its
+  `schema:alternateName`;
 - dates within a whole: a part (`kgo:partOf`) that has no date of its own gets the whole's
   window, `kgo:notBefore` its start and `kgo:notAfter` its end.
 
@@ -32,13 +35,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
 from graph.namespaces import PROV, SCHEMA, SKOS
 
 Triple = tuple[Node, Node, Node]
-LABEL_PROPERTIES = (SKOS.prefLabel, SCHEMA.name)
+LABEL_PROPERTIES = {RDFS.label: (SKOS.prefLabel, SCHEMA.name), SKOS.altLabel: (SCHEMA.alternateName,)}
 MAX_ROUNDS = 20  # the rules reach their fixed point in 3 or 4 rounds on the curated graph
 
 
@@ -55,6 +59,12 @@ class Rules:
             self.inverse[q].add(p)
         self.symmetric = set(ontology.subjects(RDF.type, OWL.SymmetricProperty))
         self.transitive = set(ontology.subjects(RDF.type, OWL.TransitiveProperty))
+        self.chains: list[tuple[Node, Node, Node]] = []  # (first, second, implied)
+        for implied, chain in ontology.subject_objects(OWL.propertyChainAxiom):
+            steps = list(Collection(ontology, chain))
+            if len(steps) != 2:
+                raise ValueError(f"{implied}: only property chains of two properties are supported, got {len(steps)}")
+            self.chains.append((steps[0], steps[1], implied))
 
     def direct(self, triple: Triple) -> Iterable[Triple]:
         """What one triple entails on its own (every rule but transitivity and the date rule)."""
@@ -66,9 +76,8 @@ class Rules:
         for q in self.super_properties.get(p, ()):
             yield s, q, o
         if isinstance(o, Literal):
-            if p == RDFS.label:
-                for q in LABEL_PROPERTIES:
-                    yield s, q, o
+            for q in LABEL_PROPERTIES.get(p, ()):
+                yield s, q, o
             return
         for q in self.inverse.get(p, ()):
             yield o, q, s
@@ -113,6 +122,19 @@ def _transitive_closure(triples: set[Triple], prop: Node) -> set[Triple]:
     return closed
 
 
+def _chained(triples: set[Triple], chains: list[tuple[Node, Node, Node]]) -> set[Triple]:
+    derived = set()
+    for first, second, implied in chains:
+        onward: dict[Node, set[Node]] = defaultdict(set)
+        for s, p, o in triples:
+            if p == second:
+                onward[s].add(o)
+        for s, p, o in triples:
+            if p == first:
+                derived.update((s, implied, end) for end in onward.get(o, ()))
+    return derived
+
+
 def _dates_within(triples: set[Triple], kgo) -> set[Triple]:
     """A part with no date of its own falls within its whole's dates (or window)."""
     lower: dict[Node, Node] = {}
@@ -148,6 +170,7 @@ def entail(asserted: Iterable[Triple], rules: Rules) -> set[Triple]:
         for prop in rules.transitive:
             new |= _transitive_closure(known, prop) - known
         new |= _dates_within(known, rules.kgo) - known
+        new |= _chained(known, rules.chains) - known
         known |= new
         if not new:
             break
@@ -162,7 +185,7 @@ def describe_entailed_graph(graph: Graph, asserted_graphs: Iterable[URIRef], ont
     graph.add((name, RDFS.label, Literal("Triples entailed by the ontology from the articles' statements", lang="en")))
     graph.add((name, RDFS.comment, Literal(
         "Derived at build time (RDFS subclass and subproperty, owl:inverseOf, owl:SymmetricProperty, "
-        "owl:TransitiveProperty, preferred labels, dates within a whole); no triple here has a quote of "
+        "owl:TransitiveProperty, two-step property chains, preferred and alternate names, dates within a whole); no triple here has a quote of "
         "its own: its evidence is the asserted triples it comes from.", lang="en")))
     graph.add((name, PROV.wasDerivedFrom, ontology_graph))
     for source in asserted_graphs:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, RDFS
 
 import ontology
@@ -23,7 +24,16 @@ def parse_turtle_file(path: Path, ns: Namespaces) -> Graph:
 
 
 def load_ontology(ns: Namespaces, path: Path = ontology.FILE) -> Graph:
-    return parse_turtle_file(path, ns)
+    """The ontology, its blank nodes (the RDF lists of its property chains) skolemized to IRIs
+    under `{base}/.well-known/genid/` named by their content, so that every build names them
+    alike and the store holds no blank node."""
+    graph = parse_turtle_file(path, ns)
+    if not any(isinstance(term, BNode) for triple in graph for term in triple):
+        return graph
+    skolemized = to_canonical_graph(graph).skolemize(authority=ns.base, basepath="/.well-known/genid/")
+    for prefix, iri in ns.prefixes().items():
+        skolemized.bind(prefix, iri, override=True)
+    return skolemized
 
 
 def load_shapes(ns: Namespaces, path: Path = shapes.FILE) -> Graph:

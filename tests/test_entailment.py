@@ -133,3 +133,14 @@ def test_the_entity_page_shows_derived_statements_apart_and_the_rdf_document_hol
     turtle = http.get("/id/person/colin-knox", headers={"Accept": "text/turtle"}).text
     assert "schema:Person" not in turtle and "kgo:Person" in turtle
     assert http.get("/id/person/colin-knox", headers={"Accept": "application/ld+json"}).json()["@type"] == ["kgo:Person"]
+
+
+def test_a_posts_holder_is_an_org_member_of_its_organisation_by_the_ontologys_property_chain(engine):
+    nac_board = f"{BASE}/id/organization/nac-management-board"
+    assert f"{BASE}/id/person/rassul-rysmambetov" in values(engine, f"SELECT ?p {{ ?p org:memberOf <{nac_board}> }}")
+    assert f"{BASE}/id/person/rassul-rysmambetov" in values(engine, f"SELECT ?p {{ <{nac_board}> org:hasMember ?p }}")
+    assert f"{BASE}/id/person/rassul-rysmambetov" in values(engine, f"SELECT ?p {{ ?p schema:memberOf <{nac_board}> }}")
+
+
+def test_alternative_labels_are_schema_alternate_names(engine):
+    assert "NU" in values(engine, f"SELECT ?n {{ <{BASE}/id/organization/nazarbayev-university> schema:alternateName ?n }}")
