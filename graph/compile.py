@@ -131,7 +131,8 @@ class _Compiler:
         graph.add((graph.identifier, DCTERMS.source, article))
         graph.add((graph.identifier, RDFS.label, Literal(f"Statements of article {art.file}", lang="en")))
         graph.add((article, RDF.type, kgo.NewsArticle))
-        graph.add((article, SCHEMA.url, Literal(art.url, datatype=XSD.anyURI)))
+        if art.url:
+            graph.add((article, SCHEMA.url, Literal(art.url, datatype=XSD.anyURI)))
         graph.add((article, kgo.sourceFile, Literal(art.file)))
         def metadata(key: str, prop: URIRef, value: Node | None) -> None:
             """A stated metadata field with its evidence: the line of the text that states it,

@@ -77,7 +77,7 @@ class EntityRecord:
 class ArticleRecord:
     slug: str
     file: str
-    url: str
+    url: str | None  # None only in a draft whose source did not state it: the shapes refuse to publish that
     title: str | None
     published: datetime.date | None
     publisher: str | None
@@ -123,14 +123,47 @@ def _line(node: Any, key: Any = None, default: int = 0) -> int:
         return lc.line + 1
 
 
-def _load_file(path: Path, problems: list[Problem]) -> RecordFile | None:
+REVIEW_KEY = "review"  # what `kg ingest` writes in a draft for the curator; never in a published record
+
+
+def load_draft(path: Path) -> tuple[RecordFile, dict[str, Any]]:
+    """A draft (records/drafts/): the record it would publish, and its `review` entries by
+    where they sit ("article" or an entity's id). Raises RecordErrors naming file:line."""
+    problems: list[Problem] = []
+    data = _parse(path, problems)
+    reviews: dict[str, Any] = {}
+    if isinstance(data, dict):
+        article = data.get("article")
+        if isinstance(article, dict) and REVIEW_KEY in article:
+            reviews["article"] = article.pop(REVIEW_KEY)
+        for entity in data.get("entities") or []:
+            if isinstance(entity, dict) and REVIEW_KEY in entity:
+                reviews[str(entity.get("id"))] = entity.pop(REVIEW_KEY)
+            for fact in (entity.get("facts") or []) if isinstance(entity, dict) else []:
+                if isinstance(fact, dict):
+                    fact.pop(REVIEW_KEY, None)
+    record = _record(path, data, problems) if data is not None else None
+    if problems or record is None:
+        raise RecordErrors(problems or [Problem("not a draft record", Origin(path, 1))])
+    return record, reviews
+
+
+def _parse(path: Path, problems: list[Problem]) -> Any:
     try:
-        data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         problems.append(Problem(f"not valid YAML: {getattr(exc, 'problem', exc)}", Origin(path, line)))
         return None
+
+
+def _load_file(path: Path, problems: list[Problem]) -> RecordFile | None:
+    data = _parse(path, problems)
+    return None if data is None else _record(path, data, problems)
+
+
+def _record(path: Path, data: Any, problems: list[Problem]) -> RecordFile | None:
     if not isinstance(data, dict) or "article" not in data:
         problems.append(Problem("a record file needs an `article:` mapping", Origin(path, 1)))
         return None
@@ -159,10 +192,13 @@ def _article(path: Path, node: Any, problems: list[Problem]) -> ArticleRecord | 
         return None
     for key in sorted(set(node) - ARTICLE_KEYS):
         problems.append(Problem(f"unknown article key `{key}`", Origin(path, _line(node, key))))
-    for key in ("slug", "file", "url"):
+    for key in ("slug", "file"):
         if not isinstance(node.get(key), str) or not node[key]:
             problems.append(Problem(f"article `{key}` is required", origin))
             return None
+    if node.get("url") is not None and not isinstance(node.get("url"), str):
+        problems.append(Problem("article `url` must be a URL or ~ (not known yet: the shapes then refuse to publish it)", origin))
+        return None
     if not SLUG.match(node["slug"]):
         problems.append(Problem(f"article slug `{node['slug']}` must be lower-case words joined by -", origin))
     published = node.get("published")
@@ -184,7 +220,7 @@ def _article(path: Path, node: Any, problems: list[Problem]) -> ArticleRecord | 
     return ArticleRecord(
         slug=node["slug"],
         file=node["file"],
-        url=node["url"],
+        url=node.get("url") or None,
         title=node.get("title"),
         published=published,
         publisher=node.get("publisher"),

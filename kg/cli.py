@@ -140,6 +140,21 @@ def query(sparql: str, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--url", default=None, help="The article's URL (a text file does not state it).")
+@click.option("--publisher", default=None, help="Its publisher, as named (replaces what the page says).")
+@click.option("--published", default=None, help="Its publication date, ISO 8601 (replaces what the page says).")
+@records_option
+@handles_errors
+def ingest(sources: tuple[Path, ...], url: str | None, publisher: str | None, published: str | None, records_dir: Path | None) -> None:
+    """Draft records from articles (text files, saved web pages, or folders of them), for review."""
+    from graph.ingest.pipeline import ingest as ingest_sources
+
+    for result in ingest_sources(list(sources), _settings().sources(records_dir), url=url, publisher=publisher, published=published):
+        click.echo(result.note)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="nq", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (.gz to compress); default: standard output.")
 @handles_errors

@@ -1,0 +1,467 @@
+"""The names an article mentions, each resolved to an entity the graph already has, flagged
+ambiguous between two, or proposed as new.
+
+How (offline, no model download): a blank spaCy English pipeline (tokenizer and sentencizer);
+`PhraseMatcher`s over every label and alternative label of the known entities (case as written
+for abbreviations and short names, so that "US" is not "us", case-insensitive for the rest);
+capitalised runs of words for the names the graph does not know, split at post titles and
+stripped of honorifics (patterns/names.yaml); the kind of a new name from its words, from
+pycountry's country names, or from an honorific or post title beside it; `rapidfuzz` for names
+written a little differently from a known one. A person named by surname alone ("Knox") is the
+known person of that surname the article names in full, if exactly one; two people who share a
+surname stay two (the mention is ambiguous).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pycountry
+import spacy
+from ruamel.yaml import YAML
+from rapidfuzz import fuzz
+from spacy.matcher import PhraseMatcher
+from spacy.util import filter_spans
+
+import patterns
+from graph.records import RecordFile
+
+KINDS_OF_CLASS = {  # the kind (id segment) an entity's record types put it in
+    "Person": "person", "Country": "place", "City": "place", "Place": "place",
+}
+ENTITY_KINDS = ("person", "organization", "place", "event", "policy", "project", "programme", "topic")
+NEW_TYPES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "policy": "Policy"}
+SHORT_NAME = 4  # names this short, or all in capitals, match case as written
+POSSESSIVE_OR_HYPHEN = ("-", "'s", "’s")
+_QUOTED = re.compile(r'["“]([^"”]{4,120})["”]')
+
+
+@dataclass(frozen=True)
+class NamePatterns:
+    honorifics: tuple[str, ...]
+    titles: tuple[str, ...]
+    connectors: frozenset[str]
+    not_name_starts: frozenset[str]
+    place_prepositions: frozenset[str]
+    calendar_words: frozenset[str]
+    head_ends: frozenset[str]
+    speech_verbs: frozenset[str]
+    kinds: dict[str, frozenset[str]]
+    fuzzy_threshold: int
+    ambiguity_margin: int
+
+
+@cache
+def name_patterns(path: Path = patterns.NAMES) -> NamePatterns:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    return NamePatterns(
+        honorifics=tuple(sorted(data["honorifics"], key=len, reverse=True)),
+        titles=tuple(sorted((t.lower() for t in data["titles"]), key=len, reverse=True)),
+        connectors=frozenset(data["connectors"]),
+        not_name_starts=frozenset(data["not_name_starts"]),
+        calendar_words=frozenset(data["calendar_words"]),
+        place_prepositions=frozenset(data["place_prepositions"]),
+        head_ends=frozenset(data["head_ends"]),
+        speech_verbs=frozenset(data["speech_verbs"]),
+        kinds={kind: frozenset(w.lower() for w in words) for kind, words in data["kinds"].items()},
+        fuzzy_threshold=int(data["fuzzy_threshold"]),
+        ambiguity_margin=int(data["ambiguity_margin"]),
+    )
+
+
+@dataclass(frozen=True)
+class Known:
+    """An entity the graph has, with every name it is written by."""
+
+    id: str
+    label: str
+    names: tuple[str, ...]
+    types: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.id.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    label: str
+    matched: str  # the known name it matched
+    score: float  # 1.0 for a name written exactly as known; the fuzzy ratio / 100 otherwise
+
+
+@dataclass
+class Mention:
+    text: str  # the name as written, honorifics and titles removed
+    start: int  # character offsets in the article's text
+    end: int
+    sentence: str  # the sentence it is in, verbatim: the quote of the draft
+    kind: str | None  # person, organization, place, event, policy (None: not decided)
+    candidates: list[Candidate] = field(default_factory=list)
+    honorific: str | None = None  # as written before a person's name
+    abbreviation: str | None = None  # defined in the text right after it: "Behavioral Insights Team (BIT)"
+
+    @property
+    def status(self) -> str:
+        if not self.candidates:
+            return "new"
+        if len(self.candidates) == 1:
+            return "resolved"
+        return "ambiguous"
+
+
+def known_entities(records: list[RecordFile]) -> list[Known]:
+    """The entities of the records that articles name (people, organisations, places, events,
+    policies, projects, topics), each once with all its names."""
+    found: dict[str, Known] = {}
+    for record in records:
+        for entity in record.entities:
+            if entity.kind not in ENTITY_KINDS or not entity.label:
+                continue
+            names = [entity.label, *(alias.label for alias in entity.alt)]
+            before = found.get(entity.id)
+            if before is not None:
+                names = [*before.names, *names]
+            found[entity.id] = Known(entity.id, entity.label, tuple(dict.fromkeys(names)), tuple(entity.types))
+    return sorted(found.values(), key=lambda k: k.id)
+
+
+class MentionFinder:
+    """Built once over the known entities; `find(text, furniture)` for each article."""
+
+    def __init__(self, known: list[Known], names: NamePatterns | None = None):
+        self.names = names or name_patterns()
+        self.known = {k.id: k for k in known}
+        self.nlp = spacy.blank("en")
+        self.nlp.add_pipe("sentencizer")
+        self.exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self.folded = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.by_name: dict[str, list[Known]] = {}
+        for entity in known:
+            for name in entity.names:
+                self.by_name.setdefault(name.casefold(), []).append(entity)
+                matcher = self.exact if len(name) <= SHORT_NAME or name.isupper() else self.folded
+                matcher.add(entity.id, [self.nlp.make_doc(name)])
+        self.surnames: dict[str, list[Known]] = {}
+        for entity in known:
+            if entity.kind == "person" and " " in entity.label:
+                self.surnames.setdefault(entity.label.split()[-1], []).append(entity)
+        self.countries = country_names()
+
+    def find(self, text: str, furniture: tuple[str, ...] = ()) -> list[Mention]:
+        doc = self.nlp(text)
+        blocked = _furniture_spans(text, furniture)
+        known = [doc[s:e] for _, s, e in [*self.exact(doc), *self.folded(doc)]]
+        runs = [span for start, end in self._name_runs(doc) if (span := doc.char_span(start, end)) is not None]
+        run_starts = {(span.start, span.end) for span in runs}
+        mentions = []
+        for span in filter_spans([*known, *runs]):  # the longest wins: a known topic inside a longer name is that name
+            if _inside(span, blocked):
+                continue
+            is_known = self.by_name.get(span.text.casefold()) is not None and (span.start, span.end) not in run_starts or (
+                span.text.casefold() in self.by_name)
+            if is_known:
+                mentions.append(self._known_mention(span))
+            elif self._worth_proposing(span):
+                mentions.append(self._new_mention(span))
+        mentions = self._split_at_names_seen_alone(doc, mentions)
+        self._resolve_surnames(mentions)
+        self._abbreviations(text, mentions)
+        return sorted(mentions, key=lambda m: m.start)
+
+    def _split_at_names_seen_alone(self, doc, mentions: list[Mention]) -> list[Mention]:
+        """A new name that is another name of the article (of two words or more) followed by two
+        or three capitalised words with no word of kind ("NU Graduate School of Public Policy
+        Colin Knox", where the school is named alone elsewhere) is two names."""
+        alone = {m.text for m in mentions}
+        result = []
+        for mention in mentions:
+            prefix = next((a for a in sorted(alone, key=len, reverse=True)
+                           if a != mention.text and mention.text.startswith(a + " ")), None)
+            rest = mention.text[len(prefix) + 1:] if prefix else ""
+            if (mention.status == "new" and prefix and len(prefix.split()) >= 2 and 2 <= len(rest.split()) <= 3
+                    and not any(w.lower() in self._kind_by_word for w in rest.split())):
+                first = doc.char_span(mention.start, mention.start + len(prefix))
+                second = doc.char_span(mention.end - len(rest), mention.end)
+                if first is not None and second is not None:
+                    result.extend([self._new_mention(first), self._new_mention(second)])
+                    continue
+            result.append(mention)
+        return result
+
+    def _worth_proposing(self, span) -> bool:
+        """Not a lone capitalised word at a sentence's start ("Behavioral ..."), a month or a
+        day, or the tail of a hyphenated word ("e-Gov")."""
+        if all(t.lower_ in self._kind_words for t in span):
+            return False  # "the Center", "the Government": a reference, not a name
+        if len(span) == 1:
+            token = span[0]
+            if _sentence_initial(token) and not token.is_upper:
+                return False
+            if token.text in self.names.calendar_words:
+                return False
+            if token.i > 0 and token.doc[token.i - 1].text == "-" and not token.doc[token.i - 1].whitespace_:
+                return False
+        return True
+
+    # -- known names ------------------------------------------------------------------------------
+
+    def _known_mention(self, span) -> Mention:
+        written = span.text
+        entities = self.by_name.get(written.casefold(), [])
+        candidates = [Candidate(e.id, e.label, written, 1.0) for e in entities]
+        kind = entities[0].kind if len({e.kind for e in entities}) == 1 else None
+        mention = Mention(written, span.start_char, span.end_char, quote_of(span), kind, candidates)
+        mention.honorific = self._honorific_before(span)
+        return mention
+
+    # -- new names --------------------------------------------------------------------------------
+
+    def _name_runs(self, doc) -> list[tuple[int, int]]:
+        """Character ranges of capitalised runs of words, split at post titles, without their
+        honorifics and leading articles."""
+        runs: list[tuple[int, int]] = []
+        for sentence in doc.sents:
+            tokens = list(sentence)
+            i = 0
+            while i < len(tokens):
+                if not _capitalised(tokens[i]) or (i == 0 and tokens[i].text in self.names.not_name_starts):
+                    i += 1
+                    continue
+                j = i + 1
+                while j < len(tokens):
+                    if _capitalised(tokens[j]) or tokens[j].text in POSSESSIVE_OR_HYPHEN and j + 1 < len(tokens) and _capitalised(tokens[j + 1]):
+                        j += 1
+                    elif tokens[j].lower_ in self.names.connectors and j + 1 < len(tokens) and _capitalised(tokens[j + 1]):
+                        j += 1
+                    else:
+                        break
+                runs.extend(self._split_run(tokens[i:j]))
+                i = j
+        return runs
+
+    def _split_run(self, tokens) -> list[tuple[int, int]]:
+        """A run split where a post title or an honorific sits inside it."""
+        parts: list[list] = [[]]
+        k = 0
+        while k < len(tokens):
+            skip = self._title_or_honorific_at(tokens, k)
+            if skip and k + skip < len(tokens) and tokens[k + skip].text in POSSESSIVE_OR_HYPHEN:
+                skip = 0  # "Prime Minister's Office": the title is part of the name
+            if skip:
+                parts.append([])
+                k += skip
+                continue
+            parts[-1].append(tokens[k])
+            k += 1
+        ranges = []
+        for part in (piece for whole in parts for piece in self._split_part(whole)):
+            while part and (part[0].text in self.names.not_name_starts or part[0].lower_ in self.names.connectors
+                            or not part[0].is_alpha):
+                part = part[1:]
+            while part and (part[-1].lower_ in self.names.connectors or not part[-1].is_alpha):
+                part = part[:-1]
+            if part and not (len(part) == 1 and part[0].text in self.names.not_name_starts):
+                ranges.append((part[0].idx, part[-1].idx + len(part[-1].text)))
+        return ranges
+
+    def _split_part(self, tokens: list) -> list[list]:
+        """Where one run holds two names: at "and" when no word of the run makes it one name of
+        an organisation, event or policy ("Moldova, North Macedonia, United America and
+        Ukraine"); after a leading abbreviation followed by a person's name ("USA Yerzhan
+        Kazykhanov"); before "in" + one or two words when the run names an organisation or
+        event ("Nazarbayev University in Astana")."""
+        words = [t.lower_ for t in tokens]
+        has_kind = any(w in self._kind_by_word for w in words)
+        if not has_kind and "and" in words:
+            i = words.index("and")
+            return [*self._split_part(tokens[:i]), *self._split_part(tokens[i + 1:])]
+        if len(tokens) >= 3 and tokens[0].is_upper and len(tokens[0]) > 1 and not has_kind and all(t.is_title for t in tokens[1:]):
+            return [tokens[:1], tokens[1:]]
+        if has_kind and "in" in words:
+            i = len(words) - 1 - words[::-1].index("in")
+            if 1 <= len(tokens) - i - 1 <= 2 and not any(w in self._kind_by_word for w in words[i + 1:]):
+                return [tokens[:i], tokens[i + 1:]]
+        return [tokens]
+
+    def _title_or_honorific_at(self, tokens, k: int) -> int:
+        """How many tokens from `k` are a post title or an honorific (0: none)."""
+        for phrase in (*self.names.honorifics, *self.names.titles):
+            words = phrase.split()
+            window = [t.text for t in tokens[k:k + len(words)]]
+            if len(window) == len(words) and all(a.lower().rstrip(".") == b.lower().rstrip(".") for a, b in zip(window, words)):
+                return len(words)
+        return 0
+
+    def _new_mention(self, span) -> Mention:
+        written = span.text
+        kind = self._kind_of(span)
+        mention = Mention(written, span.start_char, span.end_char, quote_of(span), kind)
+        mention.honorific = self._honorific_before(span)
+        if mention.honorific and kind is None:
+            mention.kind = "person"
+        mention.candidates = self._fuzzy(written, mention.kind)
+        return mention
+
+    @property
+    def _kind_words(self) -> frozenset[str]:
+        return frozenset().union(*self.names.kinds.values())
+
+    def _kind_of(self, span) -> str | None:
+        """By the name's head noun: the last word of kind before its first "of/for/on/in" ("Center
+        for ... Policy" is a centre, "World Government Summit Organization" an organisation);
+        else a country's name; else a person when the text treats the name as one's."""
+        words = [t.lower_ for t in span]
+        cut = next((i for i, w in enumerate(words) if w in self.names.head_ends), len(words))
+        for part in (words[:cut], words):
+            for word in reversed(part):
+                kind = self._kind_by_word.get(word)
+                if kind:
+                    return kind
+        if span.text in self.countries:
+            return "place"
+        if self._reads_as_person(span):
+            return "person"
+        before = span.doc[span.start - 1] if span.start > 0 else None
+        if len(span) == 1 and before is not None and before.lower_ in self.names.place_prepositions:
+            return "place"  # "in Astana", "in Dubai": one word after "in" is a place, to be reviewed
+        return None
+
+    @property
+    def _kind_by_word(self) -> dict[str, str]:
+        by_word: dict[str, str] = {}
+        for kind, markers in self.names.kinds.items():
+            for word in markers:
+                by_word.setdefault(word, kind)
+        return by_word
+
+    def _reads_as_person(self, span) -> bool:
+        """Two to four capitalised words that the text treats as a person's name: an honorific
+        or a post title right before, a title after a comma ("X Y, Chairman of ..."), a speech
+        verb right after ("X Y said"), or "by" before ("presentations by X Y")."""
+        if not 2 <= len(span) <= 4 or not all(t.is_title or t.is_upper for t in span):
+            return False
+        doc = span.doc
+        before = doc[max(0, span.start - 4):span.start].text.lower()
+        after = [t.lower_ for t in doc[span.end:span.end + 4] if not t.is_space]
+        if self._honorific_before(span) or any(before.endswith(t) for t in self.names.titles) or before.endswith("by"):
+            return True
+        if after[:1] == [","] and len(after) > 1 and any(" ".join(after[1:]).startswith(t) for t in self.names.titles):
+            return True
+        return any(word in self.names.speech_verbs for word in after[:3])
+
+    def _honorific_before(self, span) -> str | None:
+        doc = span.doc
+        for honorific in self.names.honorifics:
+            words = honorific.split()
+            start = span.start - len(words)
+            if start >= 0 and [t.lower_.rstrip(".") for t in doc[start:span.start]] == [w.lower().rstrip(".") for w in words]:
+                return doc[start:span.start].text
+        return None
+
+    def _fuzzy(self, written: str, kind: str | None) -> list[Candidate]:
+        """Known entities whose name is written a little differently, best first; more than one
+        when the best two are within the ambiguity margin."""
+        scored = []
+        for entity in self.known.values():
+            if kind is not None and entity.kind != kind:
+                continue
+            best = max(((fuzz.token_sort_ratio(written, name), name) for name in entity.names), default=(0, ""))
+            if best[0] >= self.names.fuzzy_threshold:
+                scored.append((best[0], entity, best[1]))
+        scored.sort(key=lambda s: (-s[0], s[1].id))
+        if not scored:
+            return []
+        top = scored[0][0]
+        close = [s for s in scored if top - s[0] < self.names.ambiguity_margin]
+        return [Candidate(e.id, e.label, name, round(score / 100, 2)) for score, e, name in close]
+
+    # -- surnames and abbreviations ------------------------------------------------------------------
+
+    def _resolve_surnames(self, mentions: list[Mention]) -> None:
+        """"Knox" or "Dr. Knox" is the known person of that surname whom the article names in
+        full; with two such people, both are candidates (ambiguous); with none, it stays new."""
+        named = {c.id for m in mentions if m.kind == "person" and " " in m.text for c in m.candidates}
+        for mention in mentions:
+            if mention.candidates or " " in mention.text:
+                continue
+            people = self.surnames.get(mention.text, [])
+            if not people:
+                continue
+            in_article = [p for p in people if p.id in named]
+            chosen = in_article or (people if mention.honorific else [])
+            if chosen:
+                mention.kind = "person"
+                mention.candidates = [Candidate(p.id, p.label, p.label.split()[-1], 0.9) for p in chosen]
+
+    def _abbreviations(self, text: str, mentions: list[Mention]) -> None:
+        """A name followed by "(ABBR)" whose letters start its words defines that abbreviation."""
+        for mention in mentions:
+            match = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", text[mention.end:mention.end + 14])
+            if match and _initials(mention.text).startswith(match.group(1)[:2].upper()):
+                mention.abbreviation = match.group(1)
+
+
+def quoted_titles(text: str) -> list[tuple[str, int]]:
+    """Names in quotation marks ("Nazarbayev and Kazakhstan Model of Civil Service"), with their offsets."""
+    return [(m.group(1), m.start(1)) for m in _QUOTED.finditer(text)]
+
+
+def _capitalised(token) -> bool:
+    return bool(token.text) and (token.is_title or (token.is_upper and len(token.text) > 1)) and token.is_alpha or (
+        token.text[:1].isupper() and "-" in token.text)
+
+
+def quote_of(span) -> str:
+    """The sentence a name is in, kept to its line (spaCy's sentences run across line breaks,
+    and a line may be a heading or furniture): verbatim, white space at its ends removed."""
+    text = span.doc.text
+    line_start = text.rfind("\n", 0, span.start_char) + 1
+    line_end = text.find("\n", span.end_char)
+    line_end = len(text) if line_end == -1 else line_end
+    start = max(span.sent.start_char, line_start)
+    end = min(span.sent.end_char, line_end)
+    return text[start:end].strip()
+
+
+def _sentence_initial(token) -> bool:
+    """The first word of a sentence or a paragraph (spaCy starts a sentence at a line break's
+    white-space token, so the word after it is not marked)."""
+    if token.is_sent_start or token.i == 0:
+        return True
+    before = token.doc[token.i - 1]
+    return before.is_space or before.text in (".", ":", "!", "?", "“", '"')
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word[:1].isupper())
+
+
+def _furniture_spans(text: str, furniture: tuple[str, ...]) -> list[tuple[int, int]]:
+    spans = []
+    for passage in furniture:
+        start = text.find(passage)
+        while start != -1:
+            spans.append((start, start + len(passage)))
+            start = text.find(passage, start + 1)
+    return spans
+
+
+def _inside(span, blocked: list[tuple[int, int]]) -> bool:
+    return any(s < span.end_char and span.start_char < e for s, e in blocked)
+
+
+@cache
+def country_names() -> frozenset[str]:
+    names = set()
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.add(value)
+                names.add(value.split(",")[0])  # "Korea, Republic of" is written "Korea"
+    return frozenset(names)

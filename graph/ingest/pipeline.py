@@ -1,0 +1,78 @@
+"""`kg ingest`: each source to a draft beside its text in the drafts folder, never touching the
+published records or the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph.config import Sources
+from graph.corpus import read_index
+from graph.ingest.draft import DraftWriter, slugify, to_yaml
+from graph.ingest.mentions import MentionFinder, known_entities
+from graph.ingest.source import Source, read_source, source_files
+from graph.records import load_records, record_paths
+
+HEADER = """\
+# Draft record written by `kg ingest` from {source} (sha256 {sha256}).
+# Review every entry: `review:` says how it came about (resolved to a known entity, new,
+# ambiguous). Edit the YAML to accept, fix or remove entries, then `kg review` and `kg publish`.
+# Entries' `review:` keys are dropped on publishing. Format: records/README.md.
+"""
+
+
+@dataclass(frozen=True)
+class Ingested:
+    source: Path
+    draft: Path | None  # None when the text is already in the corpus
+    text: Path | None
+    note: str  # one line for the command line
+
+
+def ingest(paths: list[Path], sources: Sources, url: str | None = None, publisher: str | None = None,
+           published: str | None = None) -> list[Ingested]:
+    """Read every source first (so that one bad file writes nothing), then write one draft each."""
+    files = source_files(paths)
+    read = [read_source(path, url=url, publisher=publisher, published=published) for path in files]
+    records = load_records(sources.records_dir) if record_paths(sources.records_dir) else []
+    known = known_entities(records)
+    finder = MentionFinder(known)
+    taken = {entity.id for record in records for entity in record.entities}
+    slugs = {record.article.slug for record in records}
+    published_texts = {entry.sha256: name for name, entry in (read_index(sources.corpus_dir)[0] if sources.corpus_dir else {}).items()}
+    drafts_dir = sources.drafts_dir
+    results = []
+    for source in read:
+        if source.sha256 in published_texts:
+            results.append(Ingested(source.path, None, None, f"{source.path}: already in the corpus as {published_texts[source.sha256]}; nothing written"))
+            continue
+        slug = _free_slug(source, slugs, drafts_dir)
+        slugs.add(slug)
+        mentions = finder.find(source.text, source.furniture)
+        writer = DraftWriter(known, taken)
+        draft = writer.draft(source, mentions, slug, f"{slug}.txt")
+        taken = writer.taken
+        drafts_dir.mkdir(parents=True, exist_ok=True)
+        text_path = drafts_dir / f"{slug}.txt"
+        draft_path = drafts_dir / f"{slug}.yaml"
+        text_path.write_text(source.text, encoding="utf-8")
+        draft_path.write_text(to_yaml(draft, HEADER.format(source=source.path.name, sha256=source.sha256)), encoding="utf-8")
+        review = draft["article"]["review"]
+        results.append(Ingested(source.path, draft_path, text_path,
+                                f"{draft_path}: {len(draft['entities'])} entities ({review['resolved']} resolved, "
+                                f"{review['new']} new, {review['ambiguous']} ambiguous)"))
+    return results
+
+
+def _free_slug(source: Source, taken: set[str], drafts_dir: Path) -> str:
+    """The article's slug from its headline (or file name); the same text gets the same slug
+    again (its draft is rewritten), another text a new one."""
+    base = slugify(source.title.value if source.title else source.path.stem)
+    slug, n = base, 2
+    while slug in taken or _other_text(drafts_dir / f"{slug}.txt", source.text):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _other_text(path: Path, text: str) -> bool:
+    return path.is_file() and path.read_text(encoding="utf-8") != text

@@ -1,0 +1,133 @@
+"""`kg ingest`: an article in, a draft record out, with every mention resolved, flagged or
+proposed, and a verbatim quote for each entry; nothing published is touched."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graph.config import Sources
+from graph.ingest.pipeline import ingest
+from graph.ingest.source import SourceError
+from graph.quotes import normalise
+from graph.records import load_draft
+from tests.support.paths import CORPUS, RECORDS
+
+SEED = "000_6a728bf7d395fcc2.txt"
+
+
+def left_out(tmp_path: Path, seed_prefix: str) -> Sources:
+    """The records and corpus of the other seed articles: the graph before this one."""
+    records, corpus = tmp_path / "records", tmp_path / "corpus"
+    records.mkdir()
+    corpus.mkdir()
+    for path in RECORDS.glob("*.yaml"):
+        if not path.name.startswith(seed_prefix):
+            shutil.copy(path, records)
+    lines = (CORPUS / "index.tsv").read_text(encoding="utf-8").splitlines()
+    (corpus / "index.tsv").write_text("\n".join(l for l in lines if not l.startswith(seed_prefix)) + "\n", encoding="utf-8")
+    return Sources(records, corpus)
+
+
+@pytest.fixture
+def drafted(tmp_path):
+    sources = left_out(tmp_path, "000")
+    [result] = ingest([CORPUS / SEED], sources)
+    record, reviews = load_draft(result.draft)
+    return sources, result, record, reviews
+
+
+def test_a_seed_article_left_out_gives_a_draft_that_resolves_known_names_and_proposes_new_ones(drafted):
+    _, result, record, reviews = drafted
+    ids = [e.id for e in record.entities]
+    assert len(ids) == len(set(ids))
+    assert reviews["organization/nazarbayev-university"]["status"] == "resolved"
+    assert "NU" in reviews["organization/nazarbayev-university"]["written"]
+    for new in ("organization/national-analytical-center", "organization/nac-management-board", "person/rassul-rysmambetov",
+                "person/waqar-ahmad", "person/saltanat-janenova", "organization/uk-prime-ministers-office"):
+        assert reviews[new]["status"] == "new", new
+    bit = next(e for e in record.entities if e.label == "Behavioral Insights Team")
+    assert [a.label for a in bit.alt] == ["BIT"]
+    janenova = next(e for e in record.entities if e.id == "person/saltanat-janenova")
+    assert [(f.predicate, f.value, f.quote) for f in janenova.facts] == [("schema:honorificPrefix", "Dr.", "Dr. Saltanat Janenova")]
+
+
+def test_every_quote_of_the_draft_is_verbatim_in_the_text_and_none_comes_from_furniture(drafted):
+    _, result, record, _ = drafted
+    text = normalise(result.text.read_text(encoding="utf-8"))
+    assert result.text.read_bytes() == (CORPUS / SEED).read_bytes()  # stored exactly as read
+    quotes = [e.quote for e in record.entities if e.quote] + [f.quote for e in record.entities for f in e.facts]
+    assert quotes and all(normalise(q) in text for q in quotes)
+    for passage in record.article.furniture:
+        assert not any(normalise(passage) in normalise(q) for q in quotes), passage
+    assert "Autoreload" in record.article.furniture
+
+
+def test_ingesting_the_same_text_again_gives_the_same_draft_and_no_second_article(drafted):
+    sources, result, _, _ = drafted
+    before = result.draft.read_bytes()
+    [again] = ingest([CORPUS / SEED], sources)
+    assert again.draft == result.draft and again.draft.read_bytes() == before
+    assert sorted(p.name for p in sources.drafts_dir.iterdir()) == sorted([result.draft.name, result.text.name])
+
+
+def test_a_text_already_in_the_corpus_writes_nothing(tmp_path):
+    records = tmp_path / "records"
+    shutil.copytree(RECORDS, records, ignore=shutil.ignore_patterns("drafts"))
+    [result] = ingest([CORPUS / SEED], Sources(records, CORPUS))
+    assert result.draft is None and "already in the corpus" in result.note
+    assert not (records / "drafts").exists()
+
+
+def test_published_records_are_never_touched(drafted):
+    sources, _, _, _ = drafted
+    assert sorted(p.name for p in sources.records_dir.glob("*.yaml")) == sorted(
+        p.name for p in RECORDS.glob("*.yaml") if not p.name.startswith("000"))
+
+
+AMBIGUOUS_RECORD = """\
+article:
+  slug: people
+  file: 000_6a728bf7d395fcc2.txt
+  url: https://example.org/p
+  title: ~
+  published: ~
+  publisher: ~
+  author: ~
+entities:
+  - id: person/anna-smith
+    type: Person
+    label: Anna Smith
+    quote: ~
+    metadata: true
+  - id: person/john-smith
+    type: Person
+    label: John Smith
+    quote: ~
+    metadata: true
+"""
+
+
+def test_a_surname_two_known_people_share_is_ambiguous_with_both_candidates_and_never_merged(tmp_path):
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "people.yaml").write_text(AMBIGUOUS_RECORD, encoding="utf-8")
+    article = tmp_path / "article.txt"
+    article.write_text("Reform of the civil service\n\nAt the meeting on public administration, Dr. Smith said that the "
+                       "reform of the civil service would continue and that the new law would be ready by the end of "
+                       "the year, as the ministry had promised to the public and to the parliament.\n", encoding="utf-8")
+    [result] = ingest([article], Sources(records, tmp_path / "no-corpus"))
+    _, reviews = load_draft(result.draft)
+    [ambiguous] = [r for r in reviews.values() if r.get("status") == "ambiguous"]
+    assert sorted(ambiguous["candidates"]) == ["person/anna-smith", "person/john-smith"]
+
+
+def test_a_bad_input_writes_no_draft(tmp_path):
+    sources = left_out(tmp_path, "000")
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(SourceError, match="image.txt"):
+        ingest([CORPUS / SEED, binary], sources)  # the good one is not written either
+    assert not sources.drafts_dir.exists()
