@@ -11,6 +11,7 @@ not proposed. Nothing varies between runs: the same text gives the same draft, b
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import unicodedata
@@ -188,7 +189,7 @@ class DraftWriter:
     def _article(self, source: Source, slug: str, file_name: str, proposals: list[Proposal],
                  ids: dict[int, str], entities: list[dict]) -> dict:
         article: dict = {"slug": slug, "file": file_name, "url": _value(source.url),
-                         "title": _value(source.title), "published": _value(source.published)}
+                         "title": _value(source.title), "published": _full_date(source.published)}
         article["publisher"] = self._agent(source.publisher, entities, "organization")
         article["author"] = self._agent(source.author, entities, "person")
         evidence = {name: stated.evidence for name, stated in (("title", source.title), ("published", source.published),
@@ -198,6 +199,8 @@ class DraftWriter:
         if source.furniture:
             article["furniture"] = list(source.furniture)
         article["notes"] = list(source.notes)
+        if source.published and len(source.published.value) != 10:
+            article["notes"].append(f"published {source.published.value} (as precise as the text: {source.published.evidence!r})")
         return article
 
     def _agent(self, stated: Stated | None, entities: list[dict], kind: str) -> str | None:
@@ -237,6 +240,13 @@ def _why(kind: str, proposal: Proposal) -> str:
 
 def _a(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _full_date(stated: Stated | None) -> datetime.date | None:
+    """A record's `published` is a day; a year or a month alone stays in the article's notes."""
+    if stated is None or len(stated.value) != 10:
+        return None
+    return datetime.date.fromisoformat(stated.value)
 
 
 def _value(stated: Stated | None) -> str | None:

@@ -36,6 +36,7 @@ ENTITY_KINDS = ("person", "organization", "place", "event", "policy", "project",
 NEW_TYPES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "policy": "Policy"}
 SHORT_NAME = 4  # names this short, or all in capitals, match case as written
 POSSESSIVE_OR_HYPHEN = ("-", "'s", "’s")
+ACRONYM = re.compile(r"[A-Z]{3,6}")
 _QUOTED = re.compile(r'["“]([^"”]{4,120})["”]')
 
 
@@ -165,15 +166,15 @@ class MentionFinder:
             is_known = self.by_name.get(span.text.casefold()) is not None and (span.start, span.end) not in run_starts or (
                 span.text.casefold() in self.by_name)
             if is_known:
-                mentions.append(self._known_mention(span))
+                mentions.append(self._known_mention(span, blocked))
             elif self._worth_proposing(span):
-                mentions.append(self._new_mention(span))
-        mentions = self._split_at_names_seen_alone(doc, mentions)
+                mentions.append(self._new_mention(span, blocked))
+        mentions = self._split_at_names_seen_alone(doc, mentions, blocked)
         self._resolve_surnames(mentions)
         self._abbreviations(text, mentions)
         return sorted(mentions, key=lambda m: m.start)
 
-    def _split_at_names_seen_alone(self, doc, mentions: list[Mention]) -> list[Mention]:
+    def _split_at_names_seen_alone(self, doc, mentions: list[Mention], blocked) -> list[Mention]:
         """A new name that is another name of the article (of two words or more) followed by two
         or three capitalised words with no word of kind ("NU Graduate School of Public Policy
         Colin Knox", where the school is named alone elsewhere) is two names."""
@@ -188,7 +189,7 @@ class MentionFinder:
                 first = doc.char_span(mention.start, mention.start + len(prefix))
                 second = doc.char_span(mention.end - len(rest), mention.end)
                 if first is not None and second is not None:
-                    result.extend([self._new_mention(first), self._new_mention(second)])
+                    result.extend([self._new_mention(first, blocked), self._new_mention(second, blocked)])
                     continue
             result.append(mention)
         return result
@@ -210,12 +211,12 @@ class MentionFinder:
 
     # -- known names ------------------------------------------------------------------------------
 
-    def _known_mention(self, span) -> Mention:
+    def _known_mention(self, span, blocked=()) -> Mention:
         written = span.text
         entities = self.by_name.get(written.casefold(), [])
         candidates = [Candidate(e.id, e.label, written, 1.0) for e in entities]
         kind = entities[0].kind if len({e.kind for e in entities}) == 1 else None
-        mention = Mention(written, span.start_char, span.end_char, quote_of(span), kind, candidates)
+        mention = Mention(written, span.start_char, span.end_char, quote_of(span, blocked), kind, candidates)
         mention.honorific = self._honorific_before(span)
         return mention
 
@@ -297,15 +298,27 @@ class MentionFinder:
                 return len(words)
         return 0
 
-    def _new_mention(self, span) -> Mention:
+    def _new_mention(self, span, blocked=()) -> Mention:
         written = span.text
         kind = self._kind_of(span)
-        mention = Mention(written, span.start_char, span.end_char, quote_of(span), kind)
+        mention = Mention(written, span.start_char, span.end_char, quote_of(span, blocked), kind)
         mention.honorific = self._honorific_before(span)
         if mention.honorific and kind is None:
             mention.kind = "person"
-        mention.candidates = self._fuzzy(written, mention.kind)
+        mention.candidates = self._country(written) if mention.kind == "place" else []
+        mention.candidates = mention.candidates or self._fuzzy(written, mention.kind)
         return mention
+
+    def _country(self, written: str) -> list[Candidate]:
+        """A country written by another of its names ("Republic of Kazakhstan") is the known
+        place with its common name."""
+        try:
+            country = pycountry.countries.lookup(written)
+        except LookupError:
+            return []
+        names = {n for n in (getattr(country, a, None) for a in ("name", "common_name", "official_name")) if n}
+        return [Candidate(k.id, k.label, written, 1.0) for k in self.known.values()
+                if k.kind == "place" and k.label in names]
 
     @property
     def _kind_words(self) -> frozenset[str]:
@@ -324,6 +337,8 @@ class MentionFinder:
                     return kind
         if span.text in self.countries:
             return "place"
+        if len(span) == 1 and span[0].is_upper and ACRONYM.fullmatch(span.text):
+            return "organization"  # "EBRD", "ASPA", "AIFC": an abbreviation the graph does not know, to be reviewed
         if self._reads_as_person(span):
             return "person"
         before = span.doc[span.start - 1] if span.start > 0 else None
@@ -416,15 +431,22 @@ def _capitalised(token) -> bool:
         token.text[:1].isupper() and "-" in token.text)
 
 
-def quote_of(span) -> str:
+def quote_of(span, blocked: list[tuple[int, int]] = ()) -> str:
     """The sentence a name is in, kept to its line (spaCy's sentences run across line breaks,
-    and a line may be a heading or furniture): verbatim, white space at its ends removed."""
+    and a line may be a heading or furniture) and to the side of any furniture glued to it
+    ("Share this articleProfessor of ..."): verbatim, white space at its ends removed."""
     text = span.doc.text
     line_start = text.rfind("\n", 0, span.start_char) + 1
     line_end = text.find("\n", span.end_char)
     line_end = len(text) if line_end == -1 else line_end
     start = max(span.sent.start_char, line_start)
     end = min(span.sent.end_char, line_end)
+    for f_start, f_end in blocked:
+        if f_start < end and start < f_end:
+            if f_end <= span.start_char:
+                start = max(start, f_end)
+            elif f_start >= span.end_char:
+                end = min(end, f_start)
     return text[start:end].strip()
 
 

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""How well `kg ingest` turns an article into a draft, measured leave-one-out on the five seed
+articles: for each, the graph is the other four records (and their corpus rows), the fifth is
+ingested, and its draft is compared with the curated record.
+
+    .venv/bin/python bench/ingest_quality.py [--misses]
+
+Per article and in total:
+- named entities (people, organisations, places) of the curated record, found in its text (not
+  known only from the metadata table), that the draft proposes or resolves, by id or by label
+  and alternative labels; and the draft's entries of those kinds that are real entities of the
+  record (precision);
+- false merges: an entry resolved to a known person, organisation, place, event or policy that
+  the curated record does not name (a topic the curator did not list is not counted);
+- events and policies of the record the draft proposes (reported; the extractor does not yet
+  read events and policies described in prose);
+- mentions of entities the other four records already have, resolved to the right IRI, and
+  false merges (an entry resolved to a known IRI that the curated record does not name);
+- quotes of the draft found verbatim in the text, and quotes lying in furniture (must be 0);
+- seconds per article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graph.config import Sources  # noqa: E402
+from graph.ingest.pipeline import ingest  # noqa: E402
+from graph.quotes import normalise  # noqa: E402
+from graph.records import load_draft, load_records  # noqa: E402
+
+NAMED = ("person", "organization", "place")
+PROSE = ("event", "policy")
+
+
+def names(entity) -> set[str]:
+    return {n.casefold() for n in [entity.label or "", *(a.label for a in entity.alt)] if n}
+
+
+def left_out_sources(tmp: Path, record: Path) -> Sources:
+    records, corpus = tmp / "records", tmp / "corpus"
+    records.mkdir()
+    corpus.mkdir()
+    for path in (ROOT / "records").glob("*.yaml"):
+        if path != record:
+            shutil.copy(path, records)
+    shutil.copy(ROOT / "records" / "links.tsv", records)
+    skip = load_records_of(record).article.file
+    lines = (ROOT / "corpus" / "index.tsv").read_text(encoding="utf-8").splitlines()
+    (corpus / "index.tsv").write_text("\n".join(l for l in lines if not l.startswith(skip)) + "\n", encoding="utf-8")
+    return Sources(records, corpus)
+
+
+def load_records_of(path: Path):
+    folder = Path(tempfile.mkdtemp())
+    shutil.copy(path, folder)
+    return load_records(folder)[0]
+
+
+def measure(record_path: Path) -> dict:
+    curated = load_records_of(record_path)
+    with tempfile.TemporaryDirectory() as folder:
+        sources = left_out_sources(Path(folder), record_path)
+        others = {e.id for r in load_records(sources.records_dir) for e in r.entities}
+        started = time.perf_counter()
+        [result] = ingest([ROOT / "corpus" / curated.article.file], sources)
+        seconds = time.perf_counter() - started
+        draft, reviews = load_draft(result.draft)
+        text = normalise(result.text.read_text(encoding="utf-8"))
+    in_text = [e for e in curated.entities if not e.metadata]
+    by_id = {e.id: e for e in draft.entities}
+    draft_names = {e.id: names(e) | {w.casefold() for w in reviews.get(e.id, {}).get("written", [])} for e in draft.entities}
+
+    def found(entity) -> str | None:
+        if entity.id in by_id:
+            return entity.id
+        return next((i for i, ns in draft_names.items() if ns & names(entity)), None)
+
+    named = [e for e in in_text if e.kind in NAMED]
+    named_found = {e.id: found(e) for e in named}
+    prose = [e for e in in_text if e.kind in PROSE]
+    prose_found = {e.id: found(e) for e in prose}
+    proposals = [e for e in draft.entities if e.kind in NAMED and not e.metadata]
+    matched = {v for v in named_found.values() if v}
+    known_mentions = [e for e in named + prose if e.id in others]
+    resolved_right = [e for e in known_mentions if reviews.get(e.id, {}).get("status") == "resolved"]
+    curated_ids = {e.id for e in curated.entities}
+    false_merges = [e.id for e in draft.entities if reviews.get(e.id, {}).get("status") == "resolved"
+                    and e.id not in curated_ids and e.kind in NAMED + PROSE]  # a topic the record did not list is no merge
+    quotes = [e.quote for e in draft.entities if e.quote] + [f.quote for e in draft.entities for f in e.facts]
+    verbatim = [q for q in quotes if normalise(q) in text]
+    furniture = [q for q in quotes if any(normalise(p) in normalise(q) for p in draft.article.furniture)]
+    return {
+        "article": curated.article.file,
+        "named": (len(matched & set(named_found.values())), len(named)),
+        "named missed": sorted(e.label for e in named if not named_found[e.id]),
+        "precision": (sum(1 for p in proposals if p.id in matched), len(proposals)),
+        "not real": sorted(p.label for p in proposals if p.id not in matched),
+        "events and policies": (sum(1 for v in prose_found.values() if v), len(prose)),
+        "resolved": (len(resolved_right), len(known_mentions)),
+        "unresolved known": sorted(e.label for e in known_mentions if e not in resolved_right),
+        "false merges": false_merges,
+        "quotes verbatim": (len(verbatim), len(quotes)),
+        "quotes in furniture": len(furniture),
+        "seconds": round(seconds, 2),
+    }
+
+
+def ratio(pair: tuple[int, int]) -> str:
+    found, total = pair
+    return f"{found}/{total} ({100 * found / total:.0f}%)" if total else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="list what each draft missed or proposed wrongly")
+    args = parser.parse_args()
+    rows = [measure(path) for path in sorted((ROOT / "records").glob("0*.yaml"))]
+    print("| article | named entities found | proposals that are real | events and policies | known resolved | false merges | quotes verbatim | in furniture | s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    totals = {k: [0, 0] for k in ("named", "precision", "events and policies", "resolved", "quotes verbatim")}
+    for row in rows:
+        for key in totals:
+            totals[key][0] += row[key][0]
+            totals[key][1] += row[key][1]
+        print(f"| {row['article']} | {ratio(row['named'])} | {ratio(row['precision'])} | {ratio(row['events and policies'])} | "
+              f"{ratio(row['resolved'])} | {len(row['false merges'])} | {ratio(row['quotes verbatim'])} | {row['quotes in furniture']} | {row['seconds']} |")
+    print(f"| all five | {ratio(totals['named'])} | {ratio(totals['precision'])} | {ratio(totals['events and policies'])} | "
+          f"{ratio(totals['resolved'])} | {sum(len(r['false merges']) for r in rows)} | {ratio(totals['quotes verbatim'])} | "
+          f"{sum(r['quotes in furniture'] for r in rows)} | {sum(r['seconds'] for r in rows):.2f} |")
+    if args.misses:
+        for row in rows:
+            print(f"\n{row['article']}")
+            for key in ("named missed", "not real", "unresolved known", "false merges"):
+                if row[key]:
+                    print(f"  {key}: {', '.join(row[key])}")
+
+
+if __name__ == "__main__":
+    main()
