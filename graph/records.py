@@ -19,10 +19,11 @@ from graph.kinds import RECORD_SEGMENTS
 ENTITY_ID = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-ARTICLE_KEYS = {"slug", "file", "url", "title", "published", "publisher", "author", "notes", "evidence", "furniture"}
+REVIEW_KEY = "review"  # what `kg ingest` writes in a draft for the curator; ignored by the build, dropped by kg publish
+ARTICLE_KEYS = {"slug", "file", "url", "title", "published", "publisher", "author", "notes", "evidence", "furniture", REVIEW_KEY}
 ARTICLE_EVIDENCE_KEYS = {"title", "published", "publisher", "author"}
-ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "interpretation", "metadata", "facts", "not_stated"}
-FACT_MODIFIERS = {"quote", "note", "interpretation", "datatype"}
+ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "interpretation", "metadata", "facts", "not_stated", REVIEW_KEY}
+FACT_MODIFIERS = {"quote", "note", "interpretation", "datatype", REVIEW_KEY}
 
 
 @dataclass
@@ -121,9 +122,6 @@ def _line(node: Any, key: Any = None, default: int = 0) -> int:
         return (lc.key(key) if isinstance(key, str) else lc.item(key))[0] + 1
     except (KeyError, IndexError, TypeError):
         return lc.line + 1
-
-
-REVIEW_KEY = "review"  # what `kg ingest` writes in a draft for the curator; never in a published record
 
 
 def load_draft(path: Path) -> tuple[RecordFile, dict[str, Any]]:

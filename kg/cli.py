@@ -155,6 +155,37 @@ def ingest(sources: tuple[Path, ...], url: str | None, publisher: str | None, pu
 
 
 @main.command()
+@click.argument("draft", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@records_option
+@handles_errors
+def review(draft: Path, records_dir: Path | None) -> None:
+    """What a draft would change, and whether it passes the gate of kg publish (nothing is written)."""
+    from graph.ingest.publish import review as review_draft
+    from graph.namespaces import Namespaces
+    from kg.render import review_report
+
+    settings = _settings()
+    reviewed = review_draft(draft, settings.sources(records_dir), Namespaces(settings.base_iri))
+    review_report(reviewed)
+    if not reviewed.publishable:
+        _fail(f"{draft}: not publishable yet (see above)")
+
+
+@main.command()
+@click.argument("draft", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@records_option
+@handles_errors
+def publish(draft: Path, records_dir: Path | None) -> None:
+    """Publish a reviewed draft: build it with the records (quotes, SHACL, atomic store swap), then add it to them."""
+    from graph.ingest.publish import publish as publish_draft
+    from graph.namespaces import Namespaces
+
+    settings = _settings()
+    info, record = publish_draft(draft, settings.sources(records_dir), Namespaces(settings.base_iri), settings.data_dir)
+    click.echo(f"published {record}; built {info.triples} triples into {settings.data_dir / info.path} (version {info.version})")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="nq", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (.gz to compress); default: standard output.")
 @handles_errors

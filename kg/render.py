@@ -102,3 +102,32 @@ class LoadProgress:
         with wrap_file(stream, total=size or 0, description=path.name) as wrapped:
             yield wrapped
         self.progress.refresh()
+
+
+def review_report(reviewed) -> None:
+    """`kg review`: the draft's entries by status, its problems, and whether it can be published."""
+    out = console()
+    record = reviewed.record
+    out.print(f"[bold]{reviewed.draft}[/bold]: article {record.article.slug} ({record.article.file}), "
+              f"{len(record.entities)} entities, {sum(len(e.facts) for e in record.entities)} facts, "
+              f"{len(record.article.furniture)} furniture passages")
+    table = Table("status", "entity", "written", "detail", title="Entries")
+    for key, entry in reviewed.reviews.items():
+        if key == "article" or not isinstance(entry, dict):
+            continue
+        detail = entry.get("reason") or (f"score {entry['score']}" if "score" in entry else "")
+        if entry.get("candidates"):
+            detail = f"candidates: {', '.join(entry['candidates'])}"
+        table.add_row(str(entry.get("status", "")), key, ", ".join(entry.get("written", [])), str(detail))
+    out.print(table)
+    unclassified = (reviewed.reviews.get("article") or {}).get("unclassified names (not proposed)") or []
+    if unclassified:
+        out.print(f"names not proposed (kind unknown): {', '.join(unclassified)}", soft_wrap=True)
+    for problem in reviewed.problems:
+        out.print(f"[red]problem[/red] {problem}", soft_wrap=True)
+    for blocking in reviewed.blocking:
+        out.print(f"[yellow]to decide[/yellow] {blocking}", soft_wrap=True)
+    if reviewed.checked is not None:
+        for violation in reviewed.checked.violations:
+            out.print(f"[red]violation[/red] {violation}", soft_wrap=True)
+    out.print("[green]publishable[/green]: kg publish would add it" if reviewed.publishable else "[red]not publishable yet[/red]")

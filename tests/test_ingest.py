@@ -3,17 +3,23 @@ proposed, and a verbatim quote for each entry; nothing published is touched."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
 import pytest
 
 from graph.config import Sources
+from graph.corpus import read_index
+from graph.engine.embedded import EmbeddedEngine
+from graph.errors import KgError, RecordErrors
 from graph.ingest.pipeline import ingest
+from graph.ingest.publish import publish, review
 from graph.ingest.source import SourceError
 from graph.quotes import normalise
 from graph.records import load_draft
-from tests.support.paths import CORPUS, RECORDS
+from tests.support.paths import BASE, CORPUS, RECORDS
+from tests.support.queries import rows
 
 SEED = "000_6a728bf7d395fcc2.txt"
 
@@ -131,3 +137,76 @@ def test_a_bad_input_writes_no_draft(tmp_path):
     with pytest.raises(SourceError, match="image.txt"):
         ingest([CORPUS / SEED, binary], sources)  # the good one is not written either
     assert not sources.drafts_dir.exists()
+
+
+def curated(draft: Path, **article: str) -> None:
+    """What a curator does to the 001 draft before publishing: the article's URL and publisher,
+    and the parent of each unit the shapes ask for."""
+    text = draft.read_text(encoding="utf-8")
+    for key, value in article.items():
+        text = text.replace(f"\n  {key}:\n", f"\n  {key}: {value}\n", 1)
+    for unit in ("organization/nu-graduate-school-of-public-policy", "organization/nu-press-office"):
+        start = text.index(f"  - id: {unit}\n")
+        at = text.index("    review:", start)
+        text = text[:at] + "    facts:\n      - kgo:subOrganizationOf: organization/nazarbayev-university\n        quote: NU\n" + text[at:]
+    draft.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def published_001(tmp_path, ns):
+    sources = left_out(tmp_path, "001")
+    for name in ("000_6a728bf7d395fcc2.txt", "002_af4b8f91d62aa13d.txt", "003_5275ec960448982b.txt", "004_1eaac0052576f68d.txt"):
+        shutil.copy(CORPUS / name, sources.corpus_dir)
+    [result] = ingest([CORPUS / "001_3cbba066ae2e4c25.txt"], sources)
+    return sources, result
+
+
+def snapshot(sources: Sources, data: Path) -> dict:
+    files = [*sources.records_dir.glob("*.yaml"), *sources.corpus_dir.iterdir()]
+    return {str(p): p.read_bytes() for p in files if p.is_file()} | {"current": (data / "current.json").read_bytes() if (data / "current.json").exists() else b""}
+
+
+def test_review_says_what_blocks_publishing_and_publish_refuses_it_changing_nothing(published_001, ns, tmp_path):
+    sources, result = published_001
+    reviewed = review(result.draft, sources, ns)
+    assert not reviewed.publishable
+    messages = [str(v) for v in reviewed.checked.violations]
+    assert any(f"{result.draft}:" in m and "needs the URL it was published at" in m for m in messages)
+    data = tmp_path / "data"
+    before = snapshot(sources, data)
+    with pytest.raises(KgError):
+        publish(result.draft, sources, ns, data)
+    assert snapshot(sources, data) == before and result.draft.is_file()
+
+
+def test_an_edited_draft_publishes_into_the_records_the_corpus_and_the_store(published_001, ns, tmp_path):
+    sources, result = published_001
+    curated(result.draft, url="https://nu.edu.kz/news/x", publisher="organization/nu-press-office")
+    assert review(result.draft, sources, ns).publishable
+    data = tmp_path / "data"
+    info, record = publish(result.draft, sources, ns, data)
+    assert record.name == "005-001-3cbba066ae2e4c25.yaml"  # numbered after the published records
+    assert "review:" not in record.read_text(encoding="utf-8")
+    entries, problems = read_index(sources.corpus_dir)
+    assert problems == [] and entries["001-3cbba066ae2e4c25.txt"].url == "https://nu.edu.kz/news/x"
+    assert not result.draft.exists() and not result.text.exists()
+    engine = EmbeddedEngine.open(data)
+    try:
+        found = rows(engine, "SELECT ?name WHERE { ?p a <%s/ontology#Person> ; rdfs:label ?name FILTER(STR(?name) = 'Colin Knox') }" % BASE)
+        assert found == [{"name": "Colin Knox"}]
+    finally:
+        asyncio.run(engine.close())
+
+
+def test_a_draft_with_a_quote_not_in_its_text_is_refused_naming_its_line(published_001, ns, tmp_path):
+    sources, result = published_001
+    curated(result.draft, url="https://nu.edu.kz/news/x", publisher="organization/nu-press-office")
+    text = result.draft.read_text(encoding="utf-8").replace("quote: NU\n", "quote: NU is not quoted like this\n", 1)
+    result.draft.write_text(text, encoding="utf-8")
+    data = tmp_path / "data"
+    before = snapshot(sources, data)
+    with pytest.raises(RecordErrors) as refused:
+        publish(result.draft, sources, ns, data)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "NU is not quoted like this" in l) - 1
+    assert f"{result.draft}:{line}:" in str(refused.value) and "quote not found" in str(refused.value)
+    assert snapshot(sources, data) == before

@@ -1,0 +1,185 @@
+"""`kg review` and `kg publish`: a draft put through the same gate as the published records.
+
+Both stage the draft beside the published records and corpus in a temporary folder: the draft
+becomes a record (its `review:` entries dropped), its text a corpus file with its row in the
+metadata table. `review` checks the staged sources as `kg build` would (quotes, the draft's own
+consistency, SHACL) and reports; `publish` builds the staged sources into the data directory
+(the atomic store swap of every build) and only then installs the record, the text and the row
+into the real folders, and removes the draft. A draft that fails changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator
+
+from ruamel.yaml import YAML
+
+from graph.build import Checked, ValidationFailed, build, check
+from graph.config import Sources
+from graph.corpus import INDEX, CorpusEntry, read_index, sha256_of
+from graph.errors import KgError, Origin, Problem, RecordErrors
+from graph.namespaces import Namespaces
+from graph.records import REVIEW_KEY, RecordFile, load_draft, record_paths
+from graph.store import StoreInfo
+
+LICENCE = "© the publisher; kept verbatim as the evidence of the graph's quotes, not covered by the project's licence"
+
+
+class PublishRefused(KgError):
+    """The draft cannot be published as it is; nothing was changed."""
+
+
+@dataclass
+class Review:
+    draft: Path
+    record: RecordFile
+    reviews: dict[str, Any]
+    checked: Checked | None = None  # None when the records could not even be compiled
+    problems: list[Problem] = field(default_factory=list)  # record errors (quotes, references...)
+    blocking: list[str] = field(default_factory=list)  # what must be decided before publishing
+
+    def by_status(self, status: str) -> list[str]:
+        return [key for key, review in self.reviews.items() if key != "article" and isinstance(review, dict)
+                and review.get("status") == status]
+
+    @property
+    def publishable(self) -> bool:
+        return not self.problems and not self.blocking and self.checked is not None and not self.checked.violations
+
+
+def review(draft: Path, sources: Sources, ns: Namespaces) -> Review:
+    record, reviews = load_draft(draft)
+    result = Review(draft, record, reviews)
+    ambiguous = [key for key in result.by_status("ambiguous")]
+    if ambiguous:
+        result.blocking.append(f"ambiguous entries to decide (choose a candidate's id, or make it new and drop `review`): {', '.join(ambiguous)}")
+    with _staged(draft, record, sources) as staged:
+        in_draft = _in_draft(staged.records_dir / _record_name(sources.records_dir, record), draft)
+        try:
+            checked = check(staged, ns)
+            result.checked = replace(checked, violations=[replace(v, origin=in_draft(v.origin)) for v in checked.violations])
+        except RecordErrors as exc:
+            result.problems = [Problem(p.message, in_draft(p.origin)) for p in exc.problems]
+    return result
+
+
+def publish(draft: Path, sources: Sources, ns: Namespaces, data_dir: Path) -> tuple[StoreInfo, Path]:
+    """The draft built into `data_dir` with the published records, then installed as a record;
+    the new record's path. Raises PublishRefused (nothing changed) when the gate refuses it."""
+    reviewed = review(draft, sources, ns)
+    if reviewed.problems:
+        raise RecordErrors(reviewed.problems)
+    if reviewed.blocking:
+        raise PublishRefused(f"{draft}: " + "; ".join(reviewed.blocking))
+    if reviewed.checked is not None and reviewed.checked.violations:
+        raise ValidationFailed(reviewed.checked.violations)
+    record = reviewed.record
+    with _staged(draft, record, sources) as staged:
+        info, _ = build(staged, ns, data_dir)
+        installed = _install(draft, record, sources, staged)
+    for leftover in (draft, draft.with_suffix(".txt"), draft.with_suffix(".html")):
+        leftover.unlink(missing_ok=True)
+    return info, installed
+
+
+# -- staging --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _staged(draft: Path, record: RecordFile, sources: Sources) -> Iterator[Sources]:
+    """The published records and corpus with the draft added, in a temporary folder."""
+    if sources.corpus_dir is None:
+        raise PublishRefused("no corpus folder (KG_CORPUS_DIR): a draft's quotes cannot be checked")
+    text = draft.with_suffix(".txt")
+    if not text.is_file():
+        raise PublishRefused(f"{draft}: its text {text.name} is not beside it (kg ingest writes both)")
+    entries, problems = read_index(sources.corpus_dir)
+    if problems:
+        raise RecordErrors(problems)
+    name = record.article.file
+    if name in entries and entries[name].sha256 != sha256_of(text):
+        raise PublishRefused(f"{draft}: the corpus already has another article named {name}; rename `article.file`")
+    with tempfile.TemporaryDirectory(prefix="kg-publish-") as folder:
+        records = Path(folder) / "records"
+        corpus = Path(folder) / "corpus"
+        shutil.copytree(sources.records_dir, records, ignore=shutil.ignore_patterns("drafts"))
+        corpus.mkdir()
+        for entry in entries:
+            os.symlink((sources.corpus_dir / entry).resolve(), corpus / entry)
+        shutil.copy(text, corpus / name)
+        rows = [entry.row() for entry in entries.values() if entry.file != name] + [_row(record, text, draft).row()]
+        (corpus / INDEX).write_text("\t".join(CorpusEntry.__dataclass_fields__) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        shutil.copy(draft, records / _record_name(sources.records_dir, record))  # as written: errors name its lines
+        yield Sources(records, corpus, sources.ontology_file, sources.shapes_file)
+
+
+def _row(record: RecordFile, text: Path, draft: Path) -> CorpusEntry:
+    article = record.article
+    return CorpusEntry(
+        file=article.file, url=article.url or "", publisher=_label(record, article.publisher) or "",
+        title=article.title or "", published=article.published.isoformat() if article.published else "",
+        retrieved=datetime.date.today().isoformat(), sha256=sha256_of(text), licence=LICENCE,
+        note=f"ingested by kg ingest from {draft.name}; published by kg publish")
+
+
+def _label(record: RecordFile, entity_id: str | None) -> str | None:
+    return next((e.label for e in record.entities if e.id == entity_id), None) if entity_id else None
+
+
+def _record_name(records_dir: Path, record: RecordFile) -> str:
+    """`NNN-slug.yaml`, numbered after the published records (the same name if it is there)."""
+    existing = record_paths(records_dir)
+    for path in existing:
+        if path.stem.split("-", 1)[-1] == record.article.slug:
+            return path.name
+    numbers = [int(p.name[:3]) for p in existing if p.name[:3].isdigit()]
+    return f"{max(numbers, default=-1) + 1:03d}-{record.article.slug}.yaml"
+
+
+def _published_yaml(draft: Path) -> str:
+    """The draft's YAML without its `review:` entries and its draft header."""
+    yaml = YAML()
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    data = yaml.load(draft.read_text(encoding="utf-8"))
+    data.get("article", {}).pop(REVIEW_KEY, None)
+    for entity in data.get("entities") or []:
+        entity.pop(REVIEW_KEY, None)
+        for fact in entity.get("facts") or []:
+            fact.pop(REVIEW_KEY, None)
+    data.ca.comment = None  # the draft's header
+    out = io.StringIO()
+    out.write(f"# Source record of {data['article'].get('title') or data['article']['file']}, drafted by kg ingest and "
+              "reviewed by a curator (records/README.md).\n")
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _install(draft: Path, record: RecordFile, sources: Sources, staged: Sources) -> Path:
+    """The record (without its review entries), text and corpus table into the real folders,
+    each by an atomic rename."""
+    name = _record_name(sources.records_dir, record)
+    (staged.records_dir / name).write_text(_published_yaml(draft), encoding="utf-8")
+    pairs = [(staged.records_dir / name, sources.records_dir / name),
+             (staged.corpus_dir / record.article.file, sources.corpus_dir / record.article.file),
+             (staged.corpus_dir / INDEX, sources.corpus_dir / INDEX)]
+    for source, target in pairs:
+        temporary = target.with_name(f".{target.name}.publishing")
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    return sources.records_dir / name
+
+
+def _in_draft(staged: Path, draft: Path):
+    """A problem found in the staged copy of the draft names the draft's own file (same lines)."""
+    def origin_in_draft(origin: Origin | None) -> Origin | None:
+        return Origin(draft, origin.line) if origin is not None and origin.path == staged else origin
+    return origin_in_draft
