@@ -34,7 +34,7 @@ KINDS_OF_CLASS = {  # the kind (id segment) an entity's record types put it in
 }
 ENTITY_KINDS = ("person", "organization", "place", "event", "policy", "project", "programme", "topic")
 NEW_TYPES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "policy": "Policy"}
-SHORT_NAME = 4  # names this short, or all in capitals, match case as written
+SHORT_NAME = 4  # names this short, of one word, or all in capitals, match case as written
 POSSESSIVE_OR_HYPHEN = ("-", "'s", "’s")
 ACRONYM = re.compile(r"[A-Z]{3,6}")
 _QUOTED = re.compile(r'["“]([^"”]{4,120})["”]')
@@ -145,7 +145,8 @@ class MentionFinder:
         for entity in known:
             for name in entity.names:
                 self.by_name.setdefault(name.casefold(), []).append(entity)
-                matcher = self.exact if len(name) <= SHORT_NAME or name.isupper() else self.folded
+                one_word = len(name.split()) == 1  # "Academy", "Knox": as written, or "academy" would match
+                matcher = self.exact if one_word or len(name) <= SHORT_NAME or name.isupper() else self.folded
                 matcher.add(entity.id, [self.nlp.make_doc(name)])
         self.surnames: dict[str, list[Known]] = {}
         for entity in known:
