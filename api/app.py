@@ -1,9 +1,11 @@
 """The ASGI application: the request log and size cap around everything, /sparql straight to its
 endpoint, everything else through FastAPI (routers, error handling, CORS).
 
-`create_app(config, open_engine)` makes it: the configuration is a plain object and the engine
-is made by `open_engine()` when the application starts (in the worker process that serves it),
-so that this layer reads no environment and knows no engine but through graph.engine.Engine.
+`create_app(config, open_engine, newer)` makes it: the configuration is a plain object and the
+engine is made by `open_engine()` when the application starts (in the worker process that serves
+it), then replaced by the engine `newer()` returns when the data directory names another store
+(api/state.py: `Versions`), so that this layer reads no environment and knows no engine but
+through graph.engine.Engine.
 """
 
 from __future__ import annotations
@@ -29,9 +31,8 @@ from api.logs import AccessLog, flush_periodically, log_to_stderr
 from api.problems import Problem, problem_response
 from api.sparql import OPENAPI as SPARQL_OPENAPI
 from api.sparql import SparqlEndpoint
-from api.state import ServiceState, service_state
+from api.state import ServiceState, Versions, service_state, started
 from graph.engine import Engine
-from graph.errors import KgError
 
 DESCRIPTION = """
 A read-only knowledge graph of public administration and civil-service reform in Kazakhstan.
@@ -48,7 +49,7 @@ CORS = {
     "allow_origins": ["*"],
     "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"],
     "allow_headers": ["*"],
-    "expose_headers": ["ETag", "KG-Results-Truncated", "Content-Type"],
+    "expose_headers": ["ETag", "KG-Results-Truncated", "KG-Graph-Version", "Content-Type"],
 }
 
 
@@ -62,7 +63,8 @@ class Front:
     """The service's ASGI entry point.
 
     One log line per request (method, path, status, duration) and the query-string size cap (414) for
-    every request; then /sparql to the SPARQL endpoint directly, inside Starlette's own error
+    every request, each served by one graph version, pinned when it arrives (`scope["kg"]`) and
+    named in a `KG-Graph-Version` header on its answer; then /sparql to the SPARQL endpoint directly, inside Starlette's own error
     middleware (FastAPI's router costs more per request than a cheap query: bench/RESULTS.md),
     the rest to FastAPI. A /sparql request that carries an Origin (a browser's cross-origin
     call, or a preflight) goes through Starlette's CORS middleware too, with the policy of every
@@ -84,11 +86,14 @@ class Front:
             return await self.app(scope, receive, send)
         start = time.perf_counter()
         status = 0
+        versions: Versions = self.app.state.versions
+        state = scope["kg"] = versions.pin()
 
         async def send_and_record(message):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message = {**message, "headers": [*message["headers"], state.version_header]}
             await send(message)
 
         try:
@@ -111,6 +116,7 @@ class Front:
             response = problem_response(503, "the service is shutting down; try again", headers={"Retry-After": "1"})
             await response(scope, receive, send_and_record)  # an answer, not a dropped connection or a 500
         finally:
+            state.release()
             self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
 
 
@@ -123,26 +129,28 @@ def _without_body(send):
     return send_headers_only
 
 
-def create_app(config: ServiceConfig, open_engine: Callable[[], Engine]) -> Front:
-    """The service over the engine `open_engine()` makes at start-up (and closes at shutdown)."""
+def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
+               newer: Callable[[], Engine | None] | None = None) -> Front:
+    """The service over the engine `open_engine()` makes at start-up; with `newer` (blocking:
+    the engine of another graph version when there is one, else None), asked every
+    `config.reload_interval` seconds, over each new version in turn. Every engine is closed
+    once no request uses it, or at shutdown."""
     log_handler = log_to_stderr()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        engine = await asyncio.to_thread(open_engine)
-        base = engine.info.base_iri
-        if base and base != config.base_iri:
-            await engine.close()
-            raise KgError(f"the store was built for base IRI {base}, not KG_BASE_IRI={config.base_iri}: run `kg build` again")
-        await engine.start()
-        app.state.kg = ServiceState(config, engine, DocumentCache(config.document_cache_mb * 1024 * 1024))
-        flusher = asyncio.create_task(flush_periodically(log_handler))
+        engine = await started(await asyncio.to_thread(open_engine), config.base_iri)
+        first = ServiceState(config, engine, DocumentCache(config.document_cache_mb * 1024 * 1024))
+        versions = app.state.versions = Versions(first, newer)
+        tasks = [asyncio.create_task(flush_periodically(log_handler))]
+        if newer is not None and config.reload_interval > 0:
+            tasks.append(asyncio.create_task(versions.follow(config.reload_interval)))
         try:
             yield
         finally:
-            app.state.kg.close()
-            await engine.close()
-            flusher.cancel()
+            for task in tasks:
+                task.cancel()
+            await versions.close()
             log_handler.flush()
 
     app = FastAPI(

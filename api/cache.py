@@ -1,8 +1,9 @@
 """The rendered documents the service has built, kept in memory up to a size.
 
-The store is read-only for the life of the process, so a document (an entity page, the
-ontology, VoID...) built once is right until the service stops: a reverse proxy would keep it
-too. Least recently used documents go first when the cap is reached.
+A graph version is read-only, so a document (an entity page, the ontology, VoID...) built once
+is right for as long as that version is served: a reverse proxy would keep it too (its ETag
+names the version). Each version has a cache of its own (api/state.py), dropped with it. Least
+recently used documents go first when the cap is reached.
 """
 
 from __future__ import annotations

@@ -22,5 +22,6 @@ class ServiceConfig:
     read_timeout: float = 10.0  # seconds a request's headers, then its body, may take to arrive
     max_connections: int = 512  # open at once, per HTTP worker (kg/connection.py enforces it)
     document_cache_mb: int = 64  # per HTTP worker
+    reload_interval: float = 1.0  # seconds between two looks for a new graph version (kg serve); 0: never
     time_limit: float = 10.0  # seconds a search or a reconciliation batch may take (queries: the engine's own)
     policy: QueryPolicy = field(default_factory=QueryPolicy)  # what a query may be

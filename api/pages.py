@@ -8,12 +8,13 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 import queries
+from api.state import service_state
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def render(request: Request, template: str, status_code: int = 200, headers: dict | None = None, **context):
-    state = request.app.state.kg
+    state = service_state(request)
     return TEMPLATES.TemplateResponse(
         request, template, {"base": state.base, "expand": state.ns.expand_or_keep, **context}, status_code=status_code, headers=headers
     )

@@ -58,7 +58,7 @@ class SparqlEndpoint:
         await response(scope, receive, send)
 
     async def _respond(self, scope, receive, headers: dict[bytes, bytes]):
-        state: ServiceState = self.app.state.kg
+        state: ServiceState = scope["kg"]  # the version this request is served by (api.app.Front)
         method = scope["method"]
         url = parse_form(scope["query_string"], "the query string")
         if method in ("GET", "HEAD"):

@@ -1,9 +1,25 @@
-"""What one HTTP worker holds while it runs: its engine (one graph version for the worker's life),
-the documents it has built, and the indexes built from the engine on first use."""
+"""What one HTTP worker holds while it runs: the graph versions it serves (`Versions`) and, for
+each version, its engine, the documents built from it and the indexes read from it on first use
+(`ServiceState`).
+
+Every request is served by one version from its start to its end: `api.app.Front` pins the
+current version when the request arrives and releases it when the answer is sent, and every
+route reads that version from the request (`service_state`), so a query, its ETag and the
+version header all come from one store. When the data directory names another store
+(`newer()`, asked every `ServiceConfig.reload_interval` seconds from a task of its own, so no
+request pays for the look), its engine is opened and started (its query processes up) before it
+becomes current, in one assignment on the event loop; requests in flight finish on the old
+version, which is closed (query processes stopped, store released for a later build to prune)
+when the last of them ends. A store that cannot be served leaves the current version serving,
+with one line in the log. Everything read from an engine belongs to its ServiceState and is
+built again, on first use, for the next one; what depends on the base IRI only (namespaces,
+ontology, shapes) and the threads for names are handed over.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +35,7 @@ from api.config import ServiceConfig
 from api.problems import Problem
 from graph.engine import Engine, GraphInfo
 from graph.entity import Profiles
+from graph.errors import KgError
 from graph.kinds import search_excluded
 from graph.namespaces import Namespaces
 from graph.reconcile import ReconcileVocabulary, Reconciler
@@ -28,13 +45,49 @@ from graph.vocabulary import load_ontology, load_shapes
 
 T = TypeVar("T")
 NAME_THREADS = 2  # threads for search and reconciliation: the default pool stays free for documents
+BASE_ONLY = ("ns", "ontology", "shapes")  # cached from the base IRI alone: handed to the next version
+LOG = logging.getLogger("kg.versions")
 
-@dataclass
+
+def _name_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(NAME_THREADS, thread_name_prefix="names")
+
+
+@dataclass(eq=False)
 class ServiceState:
+    """One graph version as a worker serves it."""
+
     config: ServiceConfig
     engine: Engine
     documents: DocumentCache
+    names: ThreadPoolExecutor = field(default_factory=_name_threads, repr=False)  # the worker's, shared by its versions
     _building: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    requests: int = 0  # in flight on this version
+    _idle: asyncio.Event | None = field(default=None, repr=False)  # once retired: set when the last request ends
+
+    def successor(self, engine: Engine) -> ServiceState:
+        """The state of the next version, over `engine`: nothing read from this one's engine."""
+        after = ServiceState(self.config, engine, DocumentCache(self.documents.max_bytes), self.names)
+        after.__dict__.update({name: self.__dict__[name] for name in BASE_ONLY if name in self.__dict__})
+        return after
+
+    async def drained(self) -> None:
+        """Return when no request is in flight on this version (it is no longer current: no new
+        one comes)."""
+        if self.requests:
+            self._idle = asyncio.Event()
+            await self._idle.wait()
+
+    def release(self) -> None:
+        """A request served by this version has ended."""
+        self.requests -= 1
+        if not self.requests and self._idle is not None:
+            self._idle.set()
+
+    @cached_property
+    def version_header(self) -> tuple[bytes, bytes]:
+        """The header every response carries: the version that answered it."""
+        return b"kg-graph-version", self.info.version.encode()
 
     @property
     def info(self) -> GraphInfo:
@@ -104,25 +157,90 @@ class ServiceState:
     def context_url(self) -> str:
         return f"{self.base}/context.jsonld"
 
-    @cached_property
-    def _name_threads(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(NAME_THREADS, thread_name_prefix="names")
-
     async def by_name(self, work: Callable[[], T], what: str) -> T:
         """Search or reconciliation work, in threads of its own and within the time limit: a
         batch that takes too long is answered 503 (its thread finishes it and drops it), and
         however many are running, /sparql, documents and pages keep theirs."""
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self._name_threads, work), self.config.time_limit)
+            return await asyncio.wait_for(loop.run_in_executor(self.names, work), self.config.time_limit)
         except TimeoutError:
             raise Problem(503, f"{what} ran past the time limit of {self.config.time_limit:g} s", {"Retry-After": "1"}) from None
 
-    def close(self) -> None:
-        if "_name_threads" in self.__dict__:
-            self._name_threads.shutdown(wait=False, cancel_futures=True)
+
+
+async def started(engine: Engine, base_iri: str) -> Engine:
+    """`engine`, started (its query processes up) once it is known to serve `base_iri`; closed,
+    and KgError raised, when it cannot."""
+    try:
+        base = engine.info.base_iri
+        if base and base != base_iri:
+            raise KgError(f"the store was built for base IRI {base}, not KG_BASE_IRI={base_iri}: run `kg build` again")
+        await engine.start()
+    except BaseException:
+        await engine.close()
+        raise
+    return engine
+
+
+class Versions:
+    """The graph versions a worker serves: `current`, which each new request gets and keeps to
+    its end (`pin`), and the retired ones, each closed when its last request ends."""
+
+    def __init__(self, current: ServiceState, newer: Callable[[], Engine | None] | None = None):
+        self.current = current
+        self.newer = newer  # blocking: the engine of another store when the data directory names one, else None
+        self.retired: list[ServiceState] = []
+        self._closing: set[asyncio.Task] = set()  # the loop keeps tasks only weakly: these are ours
+
+    def pin(self) -> ServiceState:
+        """The version that serves a request from now to its `release()`."""
+        state = self.current
+        state.requests += 1
+        return state
+
+    async def follow(self, interval: float) -> None:
+        """Every `interval` seconds, serve the version the data directory names (for the life of
+        the worker)."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.update()
+
+    async def update(self) -> bool:
+        """Switch to the store the data directory names now, if it is another and can be served;
+        False when there is none or it cannot be (said in one line: the current one serves on)."""
+        old = self.current
+        try:
+            engine = await asyncio.to_thread(self.newer)
+            if engine is None:
+                return False
+            await started(engine, old.config.base_iri)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with the new store, the old one serves on
+            reason = str(exc) if isinstance(exc, KgError) else f"{type(exc).__name__}: {exc}"
+            LOG.warning("still serving version %s: the new store cannot be served: %s", old.info.version, reason)
+            return False
+        self.current = old.successor(engine)
+        self.retired.append(old)
+        LOG.info("serving version %s (%d triples) in place of %s", engine.info.version, engine.info.triples, old.info.version)
+        task = asyncio.get_running_loop().create_task(self._close_when_drained(old))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        return True
+
+    async def _close_when_drained(self, old: ServiceState) -> None:
+        await old.drained()
+        await old.engine.close()  # its query processes stopped, its store released
+        self.retired.remove(old)
+
+    async def close(self) -> None:
+        """The worker stops: every version is closed, whatever is still in flight."""
+        for task in self._closing:
+            task.cancel()
+        states, self.retired = [self.current, *self.retired], []
+        await asyncio.gather(*(state.engine.close() for state in states), return_exceptions=True)
+        self.current.names.shutdown(wait=False, cancel_futures=True)
 
 
 def service_state(request: Request) -> ServiceState:
-    """The worker's state, for a route (FastAPI dependency or direct call)."""
-    return request.app.state.kg
+    """The version serving this request (pinned by api.app.Front when it arrived)."""
+    return request.scope["kg"]

@@ -17,6 +17,8 @@ Per article and in total:
 - mentions of entities the other four records already have, resolved to the right IRI, and
   false merges (an entry resolved to a known IRI that the curated record does not name);
 - quotes of the draft found verbatim in the text, and quotes lying in furniture (must be 0);
+- posts (holder and organisation), figures (value and qualifier) and event dates: recall against
+  the record and precision of what the draft proposes;
 - seconds per article.
 """
 
@@ -98,8 +100,18 @@ def measure(record_path: Path) -> dict:
     quotes = [e.quote for e in draft.entities if e.quote] + [f.quote for e in draft.entities for f in e.facts]
     verbatim = [q for q in quotes if normalise(q) in text]
     furniture = [q for q in quotes if any(normalise(p) in normalise(q) for p in draft.article.furniture)]
+    posts = _posts(curated), _posts(draft)
+    figures = _figures(curated), _figures(draft)
+    dates = _event_dates(curated), _event_dates(draft)
     return {
         "article": curated.article.file,
+        "posts": (len(posts[0] & posts[1]), len(posts[0]), len(posts[1])),
+        "figures": (len(figures[0] & figures[1]), len(figures[0]), len(figures[1])),
+        "event dates": (len(dates[0] & dates[1]), len(dates[0]), len(dates[1])),
+        "posts missed": sorted(" at ".join(p) for p in posts[0] - posts[1]),
+        "posts wrong": sorted(" at ".join(p) for p in posts[1] - posts[0]),
+        "figures missed": sorted(f"{q} {v}" for v, q in figures[0] - figures[1]),
+        "figures wrong": sorted(f"{q} {v}" for v, q in figures[1] - figures[0]),
         "named": (len(matched & set(named_found.values())), len(named)),
         "named missed": sorted(e.label for e in named if not named_found[e.id]),
         "precision": (sum(1 for p in proposals if p.id in matched), len(proposals)),
@@ -112,6 +124,41 @@ def measure(record_path: Path) -> dict:
         "quotes in furniture": len(furniture),
         "seconds": round(seconds, 2),
     }
+
+
+def _labels(record) -> dict[str, str]:
+    return {e.id: (e.label or "").casefold() for e in record.entities}
+
+
+def _posts(record) -> set[tuple[str, str]]:
+    """(holder's label, organisation's label) of each post with both."""
+    labels = _labels(record)
+    found = set()
+    for entity in record.entities:
+        if entity.kind != "position":
+            continue
+        facts = {f.predicate: f.value for f in entity.facts}
+        if "kgo:holder" in facts and "kgo:postIn" in facts:
+            found.add((labels.get(facts["kgo:holder"], facts["kgo:holder"]), labels.get(facts["kgo:postIn"], facts["kgo:postIn"])))
+    return found
+
+
+def _figures(record) -> set[tuple[int, str]]:
+    """(value, qualifier) of every stated figure."""
+    return {(int(f.value["value"]), str(f.value["qualifier"])) for e in record.entities for f in e.facts
+            if isinstance(f.value, dict) and "value" in f.value}
+
+
+def _event_dates(record) -> set[str]:
+    return {str(f.value) for e in record.entities for f in e.facts
+            if e.kind == "event" and f.predicate in ("schema:startDate", "schema:endDate")}
+
+
+def precision_recall(triple: tuple[int, int, int]) -> str:
+    hit, expected, proposed = triple
+    recall = f"{hit}/{expected}" if expected else "-"
+    precision = f"{hit}/{proposed}" if proposed else "-"
+    return f"{recall}; {precision}"
 
 
 def ratio(pair: tuple[int, int]) -> str:
@@ -136,10 +183,20 @@ def main() -> None:
     print(f"| all five | {ratio(totals['named'])} | {ratio(totals['precision'])} | {ratio(totals['events and policies'])} | "
           f"{ratio(totals['resolved'])} | {sum(len(r['false merges']) for r in rows)} | {ratio(totals['quotes verbatim'])} | "
           f"{sum(r['quotes in furniture'] for r in rows)} | {sum(r['seconds'] for r in rows):.2f} |")
+    print("\nFacts, recall (found/in the record); precision (right/proposed):\n")
+    print("| article | posts | figures (value, qualifier) | event dates |")
+    print("|---|---|---|---|")
+    sums = {k: [0, 0, 0] for k in ("posts", "figures", "event dates")}
+    for row in rows:
+        for key in sums:
+            sums[key] = [a + b for a, b in zip(sums[key], row[key])]
+        print(f"| {row['article']} | {precision_recall(row['posts'])} | {precision_recall(row['figures'])} | {precision_recall(row['event dates'])} |")
+    print(f"| all five | {precision_recall(tuple(sums['posts']))} | {precision_recall(tuple(sums['figures']))} | {precision_recall(tuple(sums['event dates']))} |")
     if args.misses:
         for row in rows:
             print(f"\n{row['article']}")
-            for key in ("named missed", "not real", "unresolved known", "false merges"):
+            for key in ("named missed", "not real", "unresolved known", "false merges", "posts missed", "posts wrong",
+                        "figures missed", "figures wrong"):
                 if row[key]:
                     print(f"  {key}: {', '.join(row[key])}")
 

@@ -112,7 +112,7 @@ def open_store(data_dir: Path) -> OpenedStore:
     fcntl.flock(lease, fcntl.LOCK_SH)
     try:
         store = ox.Store.read_only(str(folder / DATABASE))
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # RocksDB's "Corruption: ..." is a RuntimeError
         lease.close()
         raise KgError(f"cannot open the store at {folder}: {exc}") from exc
     return OpenedStore(store, info, folder, lease)

@@ -21,6 +21,7 @@
 | KG_MAX_CONNECTIONS | 512 | connections open at once to each HTTP worker of `kg serve`; one more gets 503 and is closed |
 | KG_QUERY_MEMORY_MB | 2048 | resident memory a query process may reach; past it, the query running longest in it is stopped (503) |
 | KG_SERVICE_ALLOWLIST | (empty) | space-separated SPARQL endpoints a query may name in SERVICE |
+| KG_RELOAD_INTERVAL | 1 | seconds between two looks (a stat of `current.json`) of each HTTP worker for a new graph version, which it then serves without a restart; 0: never |
 
 This module is the only reader of the environment: the layers below get what they need as small
 frozen objects (graph.config.Sources and PoolConfig, graph.policy.QueryPolicy,
@@ -98,6 +99,7 @@ class Settings:
     read_timeout: float = 10.0
     max_connections: int = 512
     service_allowlist: tuple[str, ...] = ()
+    reload_interval: float = 1.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -135,5 +137,6 @@ class Settings:
             max_connections=self.max_connections,
             document_cache_mb=self.document_cache_mb,
             time_limit=self.query_timeout,
+            reload_interval=self.reload_interval,
             policy=QueryPolicy(service_allowlist=self.service_allowlist),
         )

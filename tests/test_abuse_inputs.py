@@ -50,13 +50,13 @@ def test_a_reconciliation_body_over_the_cap_is_413(http):
 def test_search_and_reconciliation_stop_at_the_time_limit(http, monkeypatch):
     from graph.search import SearchIndex
 
-    index = http.app.app.state.kg.search_index
+    index = http.app.app.state.versions.current.search_index
     slow = lambda *args, **kwargs: time.sleep(1.5) or []  # noqa: E731
     monkeypatch.setattr(index, "search", slow)
     started = time.monotonic()
     body = problem(http.get("/search", params={"q": "knox"}), 503)
     assert "time limit of 0.5 s" in body["detail"] and time.monotonic() - started < 1.2
-    reconciler = http.app.app.state.kg.reconciler
+    reconciler = http.app.app.state.versions.current.reconciler
     monkeypatch.setattr(reconciler, "reconcile", slow)
     problem(reconcile(http, {"q0": {"query": "knox"}}), 503)
     assert isinstance(index, SearchIndex)

@@ -35,7 +35,7 @@ DEFAULT_GRAPH = ox.DefaultGraph()
 
 
 class EmbeddedEngine(LocalEngine):
-    def __init__(self, opened: OpenedStore, pool: PoolConfig | None = None):
+    def __init__(self, opened: OpenedStore, pool: PoolConfig | None = None, costs: QueryCosts | None = None):
         self.opened = opened
         self.store = opened.store
         info = opened.info
@@ -44,7 +44,7 @@ class EmbeddedEngine(LocalEngine):
         self._lanes: tuple[QueryPool, QueryPool] | None = None  # (fast, general): one pool twice with one lane
         self._pools: tuple[QueryPool, ...] = ()  # each pool once
         if pool is not None:
-            self.costs = QueryCosts()
+            self.costs = costs or QueryCosts()  # shared with the engines of later versions (graph/engine/following.py)
             general = QueryPool(opened.database, pool, self.prefixes, self.costs)
             fast = QueryPool(opened.database, pool, self.prefixes, self.costs) if pool.lanes > 1 else general
             self._lanes = (fast, general)
@@ -52,7 +52,8 @@ class EmbeddedEngine(LocalEngine):
 
     @classmethod
     def open(cls, data_dir: Path, pool: PoolConfig | None = None) -> EmbeddedEngine:
-        """The current store of `data_dir`; with `pool`, user queries run in a killable process."""
+        """The current store of `data_dir`; with `pool`, user queries run in a killable process.
+        (`kg serve` opens it through graph.engine.following.Follower, which follows later versions.)"""
         return cls(open_store(data_dir), pool)
 
     async def start(self) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 import patterns
+from graph.ingest.facts import DraftFact, Facts, Post
 from graph.ingest.mentions import Known, Mention, country_names
 from graph.ingest.source import Source, Stated
 
@@ -108,13 +109,15 @@ def group(mentions: list[Mention], known: dict[str, Known]) -> list[Proposal]:
 class DraftWriter:
     """The draft of one source, given the known entities and the ids already taken."""
 
-    def __init__(self, known: list[Known], taken_ids: set[str]):
+    def __init__(self, known: list[Known], taken_ids: set[str], roles: dict[str, str] | None = None):
         self.known = {k.id: k for k in known}
         self.taken = set(taken_ids)
+        self.roles = roles or {}  # a role type's label (lower case) -> its id: "chairman" -> role/chairman
 
-    def draft(self, source: Source, mentions: list[Mention], slug: str, file_name: str) -> dict:
+    def draft(self, source: Source, mentions: list[Mention], slug: str, file_name: str, facts: Facts | None = None) -> dict:
         proposals = group(mentions, self.known)
         entities, unclassified, ids = [], [], {}
+        entry_of: dict[int, dict] = {}  # id(mention) -> its entity's entry
         for proposal in proposals:
             if proposal.known is None and not proposal.ambiguous and proposal.kind not in _KIND_CLASSES:
                 unclassified.append(proposal.label)
@@ -122,6 +125,15 @@ class DraftWriter:
             entry = self._entry(proposal, source.text)
             ids[id(proposal)] = entry["id"]
             entities.append(entry)
+            for mention in proposal.mentions:
+                entry_of[id(mention)] = entry
+        facts = facts or Facts()
+        for fact in facts.facts:
+            self._add_fact(entry_of, fact)
+        for post in facts.posts:
+            position = self._position(entry_of, post)
+            if position is not None and position["id"] not in {e["id"] for e in entities}:
+                entities.append(position)
         article = self._article(source, slug, file_name, proposals, ids, entities)
         article["review"] = {
             "source": source.path.name,
@@ -130,8 +142,46 @@ class DraftWriter:
             "new": sum(1 for e in entities if e["review"]["status"] == "new"),
             "ambiguous": sum(1 for p in proposals if p.ambiguous),
             "unclassified names (not proposed)": sorted(set(unclassified)),
+            "facts seen, not proposed": facts.for_review,
         }
         return {"article": article, "entities": entities}
+
+    def _add_fact(self, entry_of: dict[int, dict], fact: DraftFact) -> None:
+        entry = entry_of.get(id(fact.subject))
+        if entry is None:
+            return
+        value = fact.value
+        if isinstance(value, Mention):
+            target = entry_of.get(id(value))
+            if target is None:
+                return
+            value = target["id"]
+        item = {fact.predicate: value, "quote": fact.quote}
+        if fact.note:
+            item["note"] = fact.note
+        facts = entry.setdefault("facts", [])
+        if item not in facts:
+            facts.append(item)
+
+    def _position(self, entry_of: dict[int, dict], post: Post) -> dict | None:
+        """A Position entity for a post whose person and organisation are entries of the draft."""
+        person, org = entry_of.get(id(post.person)), entry_of.get(id(post.organization))
+        if person is None or org is None or not person["id"].startswith("person/"):
+            return None
+        label = f"{post.title[:1].upper()}{post.title[1:]} of {org['label']}"
+        position_id = self._new_id("position", f"{person['id'].split('/', 1)[1]} {slugify(post.title)} {org['id'].split('/', 1)[1]}")
+        facts = [{"kgo:holder": person["id"], "quote": post.quote},
+                 {"kgo:postIn": org["id"], "quote": post.quote},
+                 {"kgo:titleAsWritten": post.title, "quote": post.quote}]
+        role = self.roles.get(post.title.lower()) or self.roles.get(post.title.lower().split()[-1])
+        if role:
+            facts.append({"kgo:roleType": role, "quote": post.quote})
+        if post.former:
+            facts.append({"kgo:isFormer": True, "quote": post.quote})
+        return {"id": position_id, "type": "Position", "label": label, "quote": post.quote, "facts": facts,
+                "review": {"status": "new", "written": [post.quote],
+                           "reason": "a post: a person, a post title and an organisation in one phrase; "
+                                     "add kgo:statedAsOf where the article dates it"}}
 
     def _new_id(self, kind: str, label: str) -> str:
         base = f"{kind}/{slugify(label)}"

@@ -102,6 +102,7 @@ class Mention:
     end: int
     sentence: str  # the sentence it is in, verbatim: the quote of the draft
     kind: str | None  # person, organization, place, event, policy (None: not decided)
+    sentence_start: int = 0  # where `sentence` starts in the text
     candidates: list[Candidate] = field(default_factory=list)
     honorific: str | None = None  # as written before a person's name
     abbreviation: str | None = None  # defined in the text right after it: "Behavioral Insights Team (BIT)"
@@ -195,6 +196,21 @@ class MentionFinder:
             result.append(mention)
         return result
 
+    def sentences(self, text: str, furniture: tuple[str, ...] = ()) -> list[tuple[int, str]]:
+        """(start, text) of every sentence of `text`, kept to its line and outside furniture."""
+        doc = self.nlp(text)
+        blocked = _furniture_spans(text, furniture)
+        found = []
+        for sentence in doc.sents:
+            line_start = sentence.start_char
+            for line in sentence.text.split("\n"):
+                stripped = line.strip()
+                start = text.find(stripped, line_start) if stripped else -1
+                line_start += len(line) + 1
+                if stripped and start >= 0 and not any(s < start + len(stripped) and start < e for s, e in blocked):
+                    found.append((start, stripped))
+        return found
+
     def _worth_proposing(self, span) -> bool:
         """Not a lone capitalised word at a sentence's start ("Behavioral ..."), a month or a
         day, or the tail of a hyphenated word ("e-Gov")."""
@@ -217,7 +233,7 @@ class MentionFinder:
         entities = self.by_name.get(written.casefold(), [])
         candidates = [Candidate(e.id, e.label, written, 1.0) for e in entities]
         kind = entities[0].kind if len({e.kind for e in entities}) == 1 else None
-        mention = Mention(written, span.start_char, span.end_char, quote_of(span, blocked), kind, candidates)
+        mention = Mention(written, span.start_char, span.end_char, *_quoted(span, blocked, kind), candidates)
         mention.honorific = self._honorific_before(span)
         return mention
 
@@ -302,7 +318,7 @@ class MentionFinder:
     def _new_mention(self, span, blocked=()) -> Mention:
         written = span.text
         kind = self._kind_of(span)
-        mention = Mention(written, span.start_char, span.end_char, quote_of(span, blocked), kind)
+        mention = Mention(written, span.start_char, span.end_char, *_quoted(span, blocked, kind))
         mention.honorific = self._honorific_before(span)
         if mention.honorific and kind is None:
             mention.kind = "person"
@@ -432,7 +448,7 @@ def _capitalised(token) -> bool:
         token.text[:1].isupper() and "-" in token.text)
 
 
-def quote_of(span, blocked: list[tuple[int, int]] = ()) -> str:
+def quote_of(span, blocked: list[tuple[int, int]] = ()) -> tuple[str, int]:
     """The sentence a name is in, kept to its line (spaCy's sentences run across line breaks,
     and a line may be a heading or furniture) and to the side of any furniture glued to it
     ("Share this articleProfessor of ..."): verbatim, white space at its ends removed."""
@@ -448,7 +464,14 @@ def quote_of(span, blocked: list[tuple[int, int]] = ()) -> str:
                 start = max(start, f_end)
             elif f_start >= span.end_char:
                 end = min(end, f_start)
-    return text[start:end].strip()
+    quote = text[start:end]
+    return quote.strip(), start + len(quote) - len(quote.lstrip())
+
+
+def _quoted(span, blocked, kind) -> tuple[str, str | None, int]:
+    """(sentence, kind, sentence start): the positional fields of a Mention after its offsets."""
+    sentence, start = quote_of(span, blocked)
+    return sentence, kind, start
 
 
 def _sentence_initial(token) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from graph.config import Sources
 from graph.corpus import read_index
 from graph.ingest.draft import DraftWriter, slugify, to_yaml
+from graph.ingest.facts import extract as extract_facts
 from graph.ingest.mentions import MentionFinder, known_entities
 from graph.ingest.source import Source, read_source, source_files
 from graph.records import load_records, record_paths
@@ -38,6 +39,8 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
     known = known_entities(records)
     finder = MentionFinder(known)
     taken = {entity.id for record in records for entity in record.entities}
+    roles = {entity.label.lower(): entity.id for record in records for entity in record.entities
+             if entity.kind == "role" and entity.label}
     slugs = {record.article.slug for record in records}
     published_texts = {entry.sha256: name for name, entry in (read_index(sources.corpus_dir)[0] if sources.corpus_dir else {}).items()}
     drafts_dir = sources.drafts_dir
@@ -49,8 +52,8 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
         slug = _free_slug(source, slugs, drafts_dir)
         slugs.add(slug)
         mentions = finder.find(source.text, source.furniture)
-        writer = DraftWriter(known, taken)
-        draft = writer.draft(source, mentions, slug, f"{slug}.txt")
+        writer = DraftWriter(known, taken, roles)
+        draft = writer.draft(source, mentions, slug, f"{slug}.txt", extract_facts(source.text, finder.sentences(source.text, source.furniture), mentions, finder.names))
         taken = writer.taken
         drafts_dir.mkdir(parents=True, exist_ok=True)
         text_path = drafts_dir / f"{slug}.txt"

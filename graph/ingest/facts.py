@@ -1,0 +1,253 @@
+"""The facts a draft proposes, each with its verbatim quote: posts, figures and event dates.
+
+Precision before recall: a fact is proposed only when the sentence ties it to a named mention
+(a person and an organisation for a post, an entity for a figure, one named event for a date);
+a figure whose sentence names nothing it could belong to is listed for review, not proposed.
+
+- Posts, in the three shapes the articles use: "Name, [former] Title of Org" ("Rassul
+  Rysmambetov, Chairman of the NAC Management Board"), "Org Title[,] [Honorific] Name" ("NU
+  President Professor Waqar Ahmad", "AIFC Governor, Kairat Kelimbetov"), and "[former] Title of Org [(Country)] Name" ("Executive
+  Director of Governance Solutions International (USA) Guido Bertucci"). The title is a post
+  title of patterns/names.yaml; "former" makes the post former.
+- Figures: a number (digits or a number word up to twenty) with its qualifier as written
+  ("over", "more than", "around", "about", "some", "nearly" ...; none: exactly) and the words that
+  follow as its unit; a member count when the unit says members, a participant count when it says
+  participants (or people, officials, experts, countries), a component count when it says events,
+  tasks or steps, else a stated quantity. Its subject: the nearest named mention before it in the
+  sentence of a fitting kind, or for "This summit ..." the last named mention with that word.
+- Event dates: a day, a month or a range ("13 February 2019", "Between 9 and 11 June 2025") in a
+  sentence that names exactly one event.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.ingest.mentions import Mention, NamePatterns
+
+QUALIFIERS = {"over": "over", "more than": "over", "above": "over", "at least": "over", "in excess of": "over",
+              "around": "around", "about": "around", "approximately": "around", "some": "around", "nearly": "around",
+              "almost": "around", "roughly": "around", "up to": "around", "close to": "around"}
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+UNIT_KINDS = (  # (words in the unit, property, the kinds of subject it may belong to)
+    (("member", "members", "member-countries", "member-states"), "kgo:memberCount", ("organization",)),
+    (("participants", "participant", "people", "officials", "experts", "countries", "delegates", "attendees", "executors"),
+     "kgo:participantCount", ("event", "organization")),
+    (("events", "tasks", "steps", "sessions", "stages", "components"), "kgo:componentCount", ("event", "policy", "organization")),
+)
+MAX_UNIT_WORDS = 4
+DURATION_WORDS = {"year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours", "minutes", "decades"}
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_FIGURE = re.compile(
+    r"(?P<qualifier>\b(?:" + "|".join(sorted(QUALIFIERS, key=len, reverse=True)) + r")\s+)?"
+    r"(?P<number>\b\d{1,3}(?:,\d{3})+|\b\d+|\b(?:" + "|".join(NUMBER_WORDS) + r"))\s+"
+    r"(?P<unit>(?:[a-z][\w-]*\s?){1," + str(MAX_UNIT_WORDS) + r"})", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(r"\b(?P<day>\d{1,2})\s+(?P<month>" + MONTHS + r")\s+(?P<year>\d{4})\b")
+_MONTH_DAY_YEAR = re.compile(r"\b(?P<month>" + MONTHS + r")\s+(?P<day>\d{1,2}),\s+(?P<year>\d{4})\b")
+_RANGE = re.compile(r"\b[Bb]etween\s+(?P<first>\d{1,2})\s+and\s+(?P<last>\d{1,2})\s+(?P<month>" + MONTHS + r")\s+(?P<year>\d{4})\b")
+_UNIT_STOP = {"from", "of", "in", "at", "to", "and", "who", "which", "that", "on", "with", "for", "by", "as"}
+
+
+@dataclass
+class DraftFact:
+    """A fact about `subject` (a mention; its entity's id is known only when the draft is
+    written); `value` is a Mention (a link to its entity), a figure dict or a literal."""
+
+    subject: Mention
+    predicate: str
+    value: Any
+    quote: str
+    note: str | None = None
+
+
+@dataclass
+class Post:
+    """A person's post: the draft makes it a Position entity."""
+
+    person: Mention
+    organization: Mention
+    title: str  # as written
+    former: bool
+    quote: str
+
+
+@dataclass
+class Facts:
+    facts: list[DraftFact] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
+    for_review: list[str] = field(default_factory=list)  # what was seen but not proposed, with why
+
+
+def extract(text: str, sentences: list[tuple[int, str]], mentions: list[Mention], names: NamePatterns) -> Facts:
+    """`sentences`: (start, text) of every sentence of the article outside its furniture."""
+    found = Facts()
+    for start, sentence in sentences:
+        in_sentence = sorted((m for m in mentions if start <= m.start and m.end <= start + len(sentence)), key=lambda m: m.start)
+        found.posts.extend(_posts(text, in_sentence, names))
+        _figures(start, sentence, in_sentence, mentions, found)
+        _event_dates(sentence, in_sentence, found)
+    return found
+
+
+# -- posts -------------------------------------------------------------------------------------------
+
+def _title_in(phrase: str, names: NamePatterns) -> str | None:
+    """The post title a short phrase holds ("Chairman of the", "former director of the")."""
+    lowered = phrase.lower()
+    return next((t for t in names.titles if re.search(rf"(^|\s){re.escape(t)}(\s|$)", lowered)), None)
+
+
+def _posts(text: str, mentions: list[Mention], names: NamePatterns) -> list[Post]:
+    posts = []
+    people = [m for m in mentions if m.kind == "person"]
+    organisations = [m for m in mentions if m.kind == "organization"]
+    for person in people:
+        # a title written before the name wins over one after it: in a list ("Title of Org, Name,
+        # Title of Org, Name") the title after a name belongs to the next one
+        post = (_title_of_org_name(text, person, organisations, names)
+                or _org_title_name(text, person, organisations, names)
+                or _name_comma_title_of_org(text, person, organisations, names))
+        if post:
+            posts.append(post)
+    return posts
+
+
+def _name_comma_title_of_org(text, person, organisations, names) -> Post | None:
+    """"Name, [former] Title of [the] Org"."""
+    org = next((o for o in organisations if o.start > person.end), None)
+    if org is None:
+        return None
+    between = text[person.end:org.start]
+    match = re.fullmatch(r",\s+(?P<title>(?:[Ff]ormer\s+)?[\w\s-]{2,60}?)\s+(?:of|at)\s+(?:the\s+)?", between)
+    if not match or _title_in(match["title"], names) is None:
+        return None
+    return _post(text, person, org, match["title"], person.start, org.end)
+
+
+def _org_title_name(text, person, organisations, names) -> Post | None:
+    """"Org Title [Honorific] Name" ("NU President Professor Waqar Ahmad")."""
+    org = next((o for o in reversed(organisations) if o.end <= person.start), None)
+    if org is None:
+        return None
+    between = text[org.end:person.start]
+    if len(between.split()) > 4 or not re.fullmatch(r"\s+[\w\s.-]+,?\s+", between):
+        return None
+    title = _title_in(between.strip().rstrip(","), names)
+    if title is None:
+        return None
+    written = re.search(rf"(?i){re.escape(title)}", between)
+    return _post(text, person, org, between.strip().rstrip(",")[:written.end() - 1] if written else title, org.start, person.end)
+
+
+def _title_of_org_name(text, person, organisations, names) -> Post | None:
+    """"[former] Title of [the] Org [(Country)] Name"."""
+    org = next((o for o in reversed(organisations) if o.end <= person.start), None)
+    if org is None:
+        return None
+    between = text[org.end:person.start]
+    honorifics = "|".join(re.escape(h) for h in names.honorifics)
+    if not re.fullmatch(rf"(?:\s*\([A-Za-z .]{{2,30}}\))?\s*,?\s*(?:(?:{honorifics})\s+)?", between):
+        return None
+    before = text[max(0, org.start - 70):org.start]
+    match = re.search(r"(?P<title>(?:[Ff]ormer\s+)?(?:[A-Za-z-]+\s+){0,3}?[A-Za-z-]+)\s+of\s+(?:the\s+)?$", before)
+    title_word = _title_in(match["title"], names) if match else None
+    if title_word is None:
+        return None
+    # the title starts at its title word, or at "former" right before it ("including former director")
+    at = re.search(rf"(?i)(?:\bformer\s+)?{re.escape(title_word)}\b", match["title"])
+    title = match["title"][at.start():] if at else match["title"]
+    start = org.start - len(before) + match.start("title") + (at.start() if at else 0)
+    return _post(text, person, org, title, start, person.end)
+
+
+def _post(text: str, person: Mention, org: Mention, title: str, start: int, end: int) -> Post:
+    former = title.lower().startswith("former ")
+    title = re.sub(r"^[Ff]ormer\s+", "", title).strip()
+    return Post(person, org, title, former, text[start:end])
+
+
+# -- figures ------------------------------------------------------------------------------------------
+
+def _figures(sentence_start: int, sentence: str, in_sentence: list[Mention], everything: list[Mention], found: Facts) -> None:
+    for match in _FIGURE.finditer(sentence):
+        number = match["number"].lower()
+        if re.fullmatch(r"(19|20)\d\d", number) or match.start() > 0 and sentence[match.start() - 1] in "-/":
+            continue  # a year, or part of a date or code
+        unit = _unit(match["unit"])
+        if not unit or unit.split()[0].lower() in DURATION_WORDS:
+            continue  # "for 8 years" is a duration, not a figure
+        value = NUMBER_WORDS.get(number) or int(number.replace(",", ""))
+        qualifier = QUALIFIERS.get((match["qualifier"] or "").strip().lower(), "exactly")
+        predicate, kinds = _property(unit)
+        quote = sentence[match.start():match.end()].strip()
+        if predicate == "kgo:statedQuantity" and qualifier == "exactly":
+            found.for_review.append(f"figure \"{quote}\": a bare number with a unit of no known kind")
+            continue
+        subject = _figure_subject(sentence_start, sentence, match.start(), in_sentence, everything, kinds)
+        if subject is None:
+            found.for_review.append(f"figure \"{quote}\": the sentence names nothing it could belong to")
+            continue
+        found.facts.append(DraftFact(subject, predicate, {"value": value, "qualifier": qualifier, "unit": unit}, quote))
+
+
+def _unit(words: str) -> str:
+    kept = []
+    for word in words.split():
+        if word.lower() in _UNIT_STOP:
+            break
+        kept.append(word.strip(",.;:"))
+    return " ".join(kept)
+
+
+def _property(unit: str) -> tuple[str, tuple[str, ...]]:
+    words = set(re.split(r"[\s]+", unit.lower()))
+    for markers, predicate, kinds in UNIT_KINDS:
+        if words & set(markers):
+            return predicate, kinds
+    return "kgo:statedQuantity", ("organization", "event", "policy", "person", "place")
+
+
+def _figure_subject(sentence_start: int, sentence: str, at: int, in_sentence: list[Mention], everything: list[Mention],
+                    kinds: tuple[str, ...]) -> Mention | None:
+    before = [m for m in in_sentence if m.end - sentence_start <= at and m.kind in kinds]
+    if before:
+        return before[-1]
+    referring = re.match(r"\s*(?:This|The)\s+(\w+)", sentence)
+    if referring:
+        word = referring.group(1).lower()
+        earlier = [m for m in everything if m.kind in kinds and word in m.text.lower() and m.end <= sentence_start]
+        if earlier:
+            return earlier[-1]
+    return None
+
+
+# -- event dates -------------------------------------------------------------------------------------
+
+def _event_dates(sentence: str, in_sentence: list[Mention], found: Facts) -> None:
+    events = {m.text: m for m in in_sentence if m.kind == "event"}
+    if len(events) != 1:
+        return
+    [event] = events.values()
+    ranged = _RANGE.search(sentence)
+    if ranged:
+        month = _month(ranged["month"])
+        start = datetime.date(int(ranged["year"]), month, int(ranged["first"]))
+        end = datetime.date(int(ranged["year"]), month, int(ranged["last"]))
+        quote = ranged.group(0)
+        found.facts.append(DraftFact(event, "schema:startDate", start, quote))
+        found.facts.append(DraftFact(event, "schema:endDate", end, quote))
+        return
+    for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+        match = pattern.search(sentence)
+        if match:
+            date = datetime.date(int(match["year"]), _month(match["month"]), int(match["day"]))
+            found.facts.append(DraftFact(event, "schema:startDate", date, match.group(0)))
+            return
+
+
+def _month(name: str) -> int:
+    return MONTHS.split("|").index(name) + 1

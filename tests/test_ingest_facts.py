@@ -1,0 +1,75 @@
+"""The facts `kg ingest` proposes: posts in the three shapes articles write them (titles in a
+list go to the right person), figures with their qualifier, and event dates; nothing it cannot
+tie to a named mention."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.ingest.facts import extract
+from graph.ingest.mentions import MentionFinder, name_patterns
+
+
+@pytest.fixture(scope="module")
+def finder():
+    return MentionFinder([])
+
+
+def facts_of(finder, text: str):
+    mentions = finder.find(text)
+    return extract(text, finder.sentences(text), mentions, name_patterns())
+
+
+def posts(found) -> set[tuple[str, str, str, bool]]:
+    return {(p.person.text, p.title, p.organization.text, p.former) for p in found.posts}
+
+
+def test_a_post_written_after_the_name(finder):
+    found = facts_of(finder, "Opening the program, Rassul Rysmambetov, Chairman of the National Analytical Center, said the work goes on.")
+    assert posts(found) == {("Rassul Rysmambetov", "Chairman", "National Analytical Center", False)}
+
+
+def test_a_post_written_before_the_name(finder):
+    found = facts_of(finder, "The event was opened by Ulster University President Professor Waqar Ahmad, who welcomed the guests.")
+    assert ("Waqar Ahmad", "President", "Ulster University", False) in posts(found)
+
+
+def test_titles_in_a_list_go_to_the_name_they_precede(finder):
+    text = ("All the participants, including former director of the Federal Executive Institute, Dr. Chester Newland, "
+            "former Chairman of the Federal Salary Council, Dr. Stephen Condrey, noted the Hub's role.")
+    assert posts(facts_of(finder, text)) == {
+        ("Chester Newland", "director", "Federal Executive Institute", True),
+        ("Stephen Condrey", "Chairman", "Federal Salary Council", True),
+    }
+
+
+@pytest.mark.parametrize("sentence,value,qualifier", [
+    ("The Regional Council brought together over 4000 participants from the region.", 4000, "over"),
+    ("The Regional Council gathered around 40 senior government officials.", 40, "around"),
+    ("The Astana Civil Service Hub, consisting of 40 member-countries, met again.", 40, "exactly"),
+    ("The Regional Council held a series of three events in spring.", 3, "exactly"),
+])
+def test_a_figure_keeps_its_qualifier_and_its_subject(finder, sentence, value, qualifier):
+    [fact] = facts_of(finder, sentence).facts
+    assert (fact.value["value"], fact.value["qualifier"]) == (value, qualifier)
+    assert fact.quote in sentence and fact.subject.text in sentence
+
+
+def test_a_figure_refers_back_to_this_summit(finder):
+    text = ("The World Government Summit took place in Dubai.\n"
+            "This summit gathered over 4000 participants from 150 countries.")
+    found = facts_of(finder, text)
+    assert {(f.subject.text, f.value["value"], f.value["qualifier"]) for f in found.facts} == {
+        ("World Government Summit", 4000, "over"), ("World Government Summit", 150, "exactly")}
+
+
+def test_durations_years_and_figures_with_nothing_to_belong_to_are_not_proposed(finder):
+    found = facts_of(finder, "Before that, he worked in local government for 8 years. In 2016 some 600 units were created.")
+    assert found.facts == []
+    assert any("600 units" in why for why in found.for_review)
+
+
+def test_an_event_date_needs_one_named_event_in_its_sentence(finder):
+    found = facts_of(finder, "On 13 February 2019, the session took place within the World Government Summit in Dubai.")
+    assert [(f.predicate, str(f.value)) for f in found.facts] == [("schema:startDate", "2019-02-13")]
+    assert facts_of(finder, "On 13 February 2019, the session took place in Dubai.").facts == []
