@@ -88,7 +88,7 @@ def group(mentions: list[Mention], known: dict[str, Known]) -> list[Proposal]:
         if mention.status == "ambiguous":
             add(f"ambiguous:{mention.text}", mention, ambiguous=[c.id for c in mention.candidates])
             continue
-        key = aliases.get(mention.text) or f"new:{mention.text.casefold()}"
+        key = aliases.get(mention.text) or f"new:{(mention.same_as or mention.text).casefold()}"
         proposal = add(key, mention)
         if mention.abbreviation:
             proposal.abbreviation = mention.abbreviation
@@ -276,7 +276,8 @@ class DraftWriter:
         return new_id
 
 
-_KIND_CLASSES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "policy": "Policy"}
+_KIND_CLASSES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "policy": "Policy",
+                 "programme": "EducationalProgramme", "project": "Project"}
 
 
 def _why(kind: str, proposal: Proposal) -> str:

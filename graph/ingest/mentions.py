@@ -106,6 +106,7 @@ class Mention:
     candidates: list[Candidate] = field(default_factory=list)
     honorific: str | None = None  # as written before a person's name
     abbreviation: str | None = None  # defined in the text right after it: "Behavioral Insights Team (BIT)"
+    same_as: str | None = None  # the fuller description it is short for ("executive training")
 
     @property
     def status(self) -> str:

@@ -11,6 +11,7 @@ from graph.corpus import read_index
 from graph.ingest.draft import DraftWriter, slugify, to_yaml
 from graph.ingest.facts import extract as extract_facts
 from graph.ingest.mentions import MentionFinder, known_entities
+from graph.ingest.prose import described, quoted_events
 from graph.ingest.source import Source, read_source, source_files
 from graph.records import load_records, record_paths
 
@@ -52,8 +53,11 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
         slug = _free_slug(source, slugs, drafts_dir)
         slugs.add(slug)
         mentions = finder.find(source.text, source.furniture)
+        sentences = finder.sentences(source.text, source.furniture)
+        quoted_events(source.text, mentions)
+        mentions = sorted([*mentions, *described(sentences, mentions)], key=lambda m: m.start)
         writer = DraftWriter(known, taken, roles)
-        draft = writer.draft(source, mentions, slug, f"{slug}.txt", extract_facts(source.text, finder.sentences(source.text, source.furniture), mentions, finder.names))
+        draft = writer.draft(source, mentions, slug, f"{slug}.txt", extract_facts(source.text, sentences, mentions, finder.names))
         taken = writer.taken
         drafts_dir.mkdir(parents=True, exist_ok=True)
         text_path = drafts_dir / f"{slug}.txt"
