@@ -175,8 +175,8 @@ def _post(text: str, person: Mention, org: Mention, title: str, start: int, end:
 def _figures(sentence_start: int, sentence: str, in_sentence: list[Mention], everything: list[Mention], found: Facts) -> None:
     for match in _FIGURE.finditer(sentence):
         number = match["number"].lower()
-        if re.fullmatch(r"(19|20)\d\d", number) or match.start() > 0 and sentence[match.start() - 1] in "-/":
-            continue  # a year, or part of a date or code
+        if re.fullmatch(r"(19|20)\d\d", number) or match.start() > 0 and sentence[match.start() - 1] in "-/\"“'‘":
+            continue  # a year, part of a date or code, or the start of a quoted name ("100 concrete steps")
         unit = _unit(match["unit"])
         if not unit or unit.split()[0].lower() in DURATION_WORDS:
             continue  # "for 8 years" is a duration, not a figure

@@ -24,6 +24,7 @@ from graph.ingest.mentions import Mention
 
 MAX_BODY_WORDS = 5
 MAX_TAIL_WORDS = 4
+TAIL_ENDS = frozenset({"and", "or", "which", "that", "who", "to", "in", "on", "at", "by", "with", "from", "during", "since"})
 QUOTED_TITLE_REACH = 30  # characters between an event word and the quoted title it introduces
 
 
@@ -45,9 +46,10 @@ def prose_patterns(path: Path = patterns.NAMES) -> ProsePatterns:
 def _description(p: ProsePatterns) -> re.Pattern:
     heads = "|".join(re.escape(h) for h in sorted(p.heads, key=len, reverse=True))
     word = r"[A-Za-z0-9][\w’'-]*"
+    body_word = rf"(?!(?:{'|'.join(p.determiners)})\b){word}"  # the determiner nearest the head starts it
     return re.compile(
         rf"\b(?P<det>{'|'.join(p.determiners)})\s+"
-        rf"(?P<body>(?:{word}\s+){{0,{MAX_BODY_WORDS}}}?)"
+        rf"(?P<body>(?:{body_word}\s+){{0,{MAX_BODY_WORDS}}}?)"
         rf"(?P<head>{heads})\b"
         rf"(?P<tail>\s+(?:{'|'.join(p.tail_words)})\s+{word}(?:\s+{word}){{0,{MAX_TAIL_WORDS - 1}}})?",
         re.IGNORECASE)
@@ -94,7 +96,7 @@ def _tail(tail: str, p: ProsePatterns) -> str:
     words = tail.split()
     kept = []
     for word in words:
-        if kept and (word.lower() in p.stop_words or word.lower() in ("and", "which", "that", "who", "to")):
+        if kept and (word.lower() in p.stop_words or word.lower() in TAIL_ENDS):
             break
         kept.append(word.rstrip(",.;:"))
         if word.endswith((",", ".", ";", ":")):
