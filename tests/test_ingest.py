@@ -210,3 +210,19 @@ def test_a_draft_with_a_quote_not_in_its_text_is_refused_naming_its_line(publish
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "NU is not quoted like this" in l) - 1
     assert f"{result.draft}:{line}:" in str(refused.value) and "quote not found" in str(refused.value)
     assert snapshot(sources, data) == before
+
+
+def test_a_second_draft_proposing_a_published_entity_under_another_id_is_caught(published_001, ns, tmp_path):
+    sources, result = published_001
+    curated(result.draft, url="https://nu.edu.kz/news/x", publisher="organization/nu-press-office")
+    publish(result.draft, sources, ns, tmp_path / "data")
+    second = tmp_path / "again.txt"
+    second.write_text("Ulster University and the NU Press Office\n\nColin Knox spoke at Ulster University about the reform "
+                      "of public administration and the work of the NU Press Office in the region, with officials.\n",
+                      encoding="utf-8")
+    [again] = ingest([second], sources)
+    text = again.draft.read_text(encoding="utf-8").replace("id: organization/ulster-university\n", "id: organization/ulster-university-2\n")
+    again.draft.write_text(text, encoding="utf-8")
+    reviewed = review(again.draft, sources, ns)
+    assert any("organization/ulster-university-2 is proposed as new, but the records have 'Ulster University' as "
+               "organization/ulster-university" in b for b in reviewed.blocking)

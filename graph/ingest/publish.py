@@ -27,7 +27,7 @@ from graph.config import Sources
 from graph.corpus import INDEX, CorpusEntry, read_index, sha256_of
 from graph.errors import KgError, Origin, Problem, RecordErrors
 from graph.namespaces import Namespaces
-from graph.records import REVIEW_KEY, RecordFile, load_draft, record_paths
+from graph.records import REVIEW_KEY, RecordFile, load_draft, load_records, record_paths
 from graph.store import StoreInfo
 
 LICENCE = "© the publisher; kept verbatim as the evidence of the graph's quotes, not covered by the project's licence"
@@ -61,6 +61,7 @@ def review(draft: Path, sources: Sources, ns: Namespaces) -> Review:
     ambiguous = [key for key in result.by_status("ambiguous")]
     if ambiguous:
         result.blocking.append(f"ambiguous entries to decide (choose a candidate's id, or make it new and drop `review`): {', '.join(ambiguous)}")
+    result.blocking.extend(_already_there(record, sources))
     with _staged(draft, record, sources) as staged:
         in_draft = _in_draft(staged.records_dir / _record_name(sources.records_dir, record), draft)
         try:
@@ -88,6 +89,28 @@ def publish(draft: Path, sources: Sources, ns: Namespaces, data_dir: Path) -> tu
     for leftover in (draft, draft.with_suffix(".txt"), draft.with_suffix(".html")):
         leftover.unlink(missing_ok=True)
     return info, installed
+
+
+def _already_there(record: RecordFile, sources: Sources) -> list[str]:
+    """New entities of the draft that the records already hold under another id (by label or
+    alternative label, same kind): a second draft proposing what a first one published."""
+    published = [e for r in load_records(sources.records_dir) for e in r.entities] if record_paths(sources.records_dir) else []
+    names: dict[tuple[str, str], str] = {}
+    for entity in published:
+        for name in (entity.label, *(a.label for a in entity.alt)):
+            if name:
+                names.setdefault((entity.kind, name.casefold()), entity.id)
+    published_ids = {e.id for e in published}
+    clashes = []
+    for entity in record.entities:
+        if entity.id in published_ids:
+            continue
+        for name in (entity.label, *(a.label for a in entity.alt)):
+            other = names.get((entity.kind, (name or "").casefold()))
+            if other and other != entity.id:
+                clashes.append(f"{entity.id} is proposed as new, but the records have {name!r} as {other}: use that id")
+                break
+    return clashes
 
 
 # -- staging --------------------------------------------------------------------------------------
