@@ -167,6 +167,11 @@ def review(draft: Path, records_dir: Path | None) -> None:
     settings = _settings()
     reviewed = review_draft(draft, settings.sources(records_dir), Namespaces(settings.base_iri))
     review_report(reviewed)
+    text = draft.with_suffix(".txt")
+    if text.is_file():
+        from kg.review_page import write_review_page
+
+        click.echo(f"review page: {write_review_page(reviewed, text.read_text(encoding='utf-8'))}")
     if not reviewed.publishable:
         _fail(f"{draft}: not publishable yet (see above)")
 

@@ -47,6 +47,8 @@ def test_a_saved_page_is_ingested_reviewed_and_published(tmp_path):
 
     reviewed = run_kg("review", str(draft), "--records", str(records), data_dir=data, env=env)
     assert reviewed.returncode == 1 and "not publishable yet" in reviewed.stdout + reviewed.stderr  # units without a parent, to decide
+    page = (records / "drafts" / (draft.stem + ".html")).read_text(encoding="utf-8")
+    assert page.count("<mark>") >= 5 and "Norimasa Shimomura" in page and "Not publishable yet" in page
 
     built = run_kg("build", "--records", str(records), data_dir=data, env=env)
     assert built.returncode == 0, built.stderr
