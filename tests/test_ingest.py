@@ -226,3 +226,20 @@ def test_a_second_draft_proposing_a_published_entity_under_another_id_is_caught(
     reviewed = review(again.draft, sources, ns)
     assert any("organization/ulster-university-2 is proposed as new, but the records have 'Ulster University' as "
                "organization/ulster-university" in b for b in reviewed.blocking)
+
+
+def test_a_figure_that_differs_from_the_graphs_is_kept_beside_it_and_listed(tmp_path):
+    records = tmp_path / "records"
+    shutil.copytree(RECORDS, records, ignore=shutil.ignore_patterns("drafts"))
+    article = tmp_path / "hub.txt"
+    article.write_text("The Hub grows\n\nIn 2023 the Astana Civil Service Hub, consisting of 45 member-countries, held its "
+                       "annual conference on public administration and civil service reform with experts from the region.\n",
+                       encoding="utf-8")
+    [result] = ingest([article], Sources(records, tmp_path / "no-corpus"))
+    record, reviews = load_draft(result.draft)
+    hub = next(e for e in record.entities if e.id == "organization/astana-civil-service-hub")
+    [figure] = [f for f in hub.facts if f.predicate == "kgo:memberCount"]
+    assert figure.value["value"] == 45
+    [conflict] = reviews["article"]["conflicts with the graph (both kept)"]
+    assert "states 45 member-countries" in conflict and "the graph holds 40 member-countries" in conflict
+    assert "strategy2050-astana-hub-session-wgs-2019" in conflict

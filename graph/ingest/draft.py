@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 
@@ -109,9 +110,12 @@ def group(mentions: list[Mention], known: dict[str, Known]) -> list[Proposal]:
 class DraftWriter:
     """The draft of one source, given the known entities and the ids already taken."""
 
-    def __init__(self, known: list[Known], taken_ids: set[str], roles: dict[str, str] | None = None):
+    def __init__(self, known: list[Known], taken_ids: set[str], roles: dict[str, str] | None = None,
+                 stated: dict[str, list[tuple[str, Any, str]]] | None = None):
         self.known = {k.id: k for k in known}
         self.taken = set(taken_ids)
+        self.stated = stated or {}  # entity id -> (property, value, article slug) the records state
+        self.conflicts: list[str] = []
         self.roles = roles or {}  # a role type's label (lower case) -> its id: "chairman" -> role/chairman
 
     def draft(self, source: Source, mentions: list[Mention], slug: str, file_name: str, facts: Facts | None = None) -> dict:
@@ -143,6 +147,7 @@ class DraftWriter:
             "ambiguous": sum(1 for p in proposals if p.ambiguous),
             "unclassified names (not proposed)": sorted(set(unclassified)),
             "facts seen, not proposed": facts.for_review,
+            "conflicts with the graph (both kept)": self.conflicts,
         }
         return {"article": article, "entities": entities}
 
@@ -159,9 +164,22 @@ class DraftWriter:
         item = {fact.predicate: value, "quote": fact.quote}
         if fact.note:
             item["note"] = fact.note
+        conflict = self._conflict(entry["id"], fact.predicate, value)
+        if conflict:
+            item["review"] = {"conflict": conflict}
+            self.conflicts.append(f"{entry['id']} {fact.predicate}: this article {_said(value)}; {conflict}")
         facts = entry.setdefault("facts", [])
         if item not in facts:
             facts.append(item)
+
+    def _conflict(self, entity_id: str, predicate: str, value) -> str | None:
+        """What the graph already says for the same entity and property when it differs: both are
+        kept, each in its own article's graph with its quote, so "as of when, according to whom"
+        stays a query; the review lists the pair."""
+        held = [(v, source) for p, v, source in self.stated.get(entity_id, []) if p == predicate and v != value]
+        if not held or any(v == value for p, v, _ in self.stated.get(entity_id, []) if p == predicate):
+            return None
+        return "; ".join(f"the graph holds {_said(v).removeprefix('states ')} (article {source})" for v, source in held)
 
     def _position(self, entry_of: dict[int, dict], post: Post) -> dict | None:
         """A Position entity for a post whose person and organisation are entries of the draft."""
@@ -291,6 +309,13 @@ def _why(kind: str, proposal: Proposal) -> str:
 
 def _a(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _said(value) -> str:
+    if isinstance(value, dict) and "value" in value:
+        qualifier = "" if value.get("qualifier") == "exactly" else f"{value.get('qualifier')} "
+        return f"states {qualifier}{value['value']} {value.get('unit', '')}".rstrip()
+    return f"states {value}"
 
 
 def _full_date(stated: Stated | None) -> datetime.date | None:

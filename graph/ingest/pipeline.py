@@ -42,6 +42,7 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
     taken = {entity.id for record in records for entity in record.entities}
     roles = {entity.label.lower(): entity.id for record in records for entity in record.entities
              if entity.kind == "role" and entity.label}
+    stated = _stated(records)
     slugs = {record.article.slug for record in records}
     published_texts = {entry.sha256: name for name, entry in (read_index(sources.corpus_dir)[0] if sources.corpus_dir else {}).items()}
     drafts_dir = sources.drafts_dir
@@ -56,7 +57,7 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
         sentences = finder.sentences(source.text, source.furniture)
         quoted_events(source.text, mentions)
         mentions = sorted([*mentions, *described(sentences, mentions)], key=lambda m: m.start)
-        writer = DraftWriter(known, taken, roles)
+        writer = DraftWriter(known, taken, roles, stated)
         draft = writer.draft(source, mentions, slug, f"{slug}.txt", extract_facts(source.text, sentences, mentions, finder.names))
         taken = writer.taken
         drafts_dir.mkdir(parents=True, exist_ok=True)
@@ -69,6 +70,17 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
                                 f"{draft_path}: {len(draft['entities'])} entities ({review['resolved']} resolved, "
                                 f"{review['new']} new, {review['ambiguous']} ambiguous)"))
     return results
+
+
+def _stated(records) -> dict[str, list[tuple[str, object, str]]]:
+    """The facts the records state, by entity: what a new article's facts are compared with."""
+    stated: dict[str, list[tuple[str, object, str]]] = {}
+    for record in records:
+        for entity in record.entities:
+            for fact in entity.facts:
+                value = dict(fact.value) if isinstance(fact.value, dict) else fact.value
+                stated.setdefault(entity.id, []).append((fact.predicate, value, record.article.slug))
+    return stated
 
 
 def _free_slug(source: Source, taken: set[str], drafts_dir: Path) -> str:
