@@ -120,9 +120,14 @@ def review_report(reviewed) -> None:
             detail = f"candidates: {', '.join(entry['candidates'])}"
         table.add_row(str(entry.get("status", "")), key, ", ".join(entry.get("written", [])), str(detail))
     out.print(table)
-    unclassified = (reviewed.reviews.get("article") or {}).get("unclassified names (not proposed)") or []
+    article = reviewed.reviews.get("article") or {}
+    unclassified = article.get("unclassified names (not proposed)") or []
     if unclassified:
         out.print(f"names not proposed (kind unknown): {', '.join(unclassified)}", soft_wrap=True)
+    for seen in article.get("facts seen, not proposed") or []:
+        out.print(f"seen, not proposed: {seen}", soft_wrap=True)
+    for conflict in article.get("conflicts with the graph (both kept)") or []:
+        out.print(f"[yellow]conflict[/yellow] {conflict}", soft_wrap=True)
     for problem in reviewed.problems:
         out.print(f"[red]problem[/red] {problem}", soft_wrap=True)
     for blocking in reviewed.blocking:

@@ -57,6 +57,7 @@ def write_review_page(reviewed, text: str) -> Path:
         violations=reviewed.checked.violations if reviewed.checked else [],
         unclassified=article_review.get("unclassified names (not proposed)") or [],
         for_review=article_review.get("facts seen, not proposed") or [],
+        conflicts=article_review.get("conflicts with the graph (both kept)") or [],
         marked=marked_text(text, quotes, list(record.article.furniture)))
     target = reviewed.draft.with_suffix(".html")
     target.write_text(page, encoding="utf-8")
