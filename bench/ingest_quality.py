@@ -185,10 +185,32 @@ def ratio(pair: tuple[int, int]) -> str:
     return f"{found}/{total} ({100 * found / total:.0f}%)" if total else "-"
 
 
+def scaling(copies: int) -> None:
+    """Seconds to ingest a folder of `copies` distinct texts (the seeds, each copy with a line of its
+    own so that none is a repeat) against the full graph: the time per article must stay flat."""
+    for count in (5, copies):
+        with tempfile.TemporaryDirectory() as folder:
+            tmp = Path(folder)
+            records, articles = tmp / "records", tmp / "articles"
+            shutil.copytree(ROOT / "records", records, ignore=shutil.ignore_patterns("drafts"))
+            articles.mkdir()
+            seeds = sorted((ROOT / "corpus").glob("0*.txt"))
+            for n in range(count):
+                text = seeds[n % len(seeds)].read_text(encoding="utf-8")
+                (articles / f"copy-{n:04d}.txt").write_text(f"{text}\nCopy number {n} of the synthetic folder.\n", encoding="utf-8")
+            started = time.perf_counter()
+            results = ingest([articles], Sources(records, tmp / "empty-corpus"))
+            seconds = time.perf_counter() - started
+            print(f"{count} articles in one folder: {seconds:.1f} s, {seconds / count:.3f} s per article, {len(results)} drafts")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list what each draft missed or proposed wrongly")
+    parser.add_argument("--copies", type=int, default=0, help="also time a folder of this many synthetic copies (e.g. 100)")
     args = parser.parse_args()
+    if args.copies:
+        scaling(args.copies)
     rows = [measure(path) for path in sorted((ROOT / "records").glob("0*.yaml"))]
     print("| article | named entities found | proposals that are real | events, policies, projects found | their proposals real | known resolved | false merges | quotes verbatim | in furniture | s |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -149,8 +149,12 @@ def query(sparql: str, fmt: str) -> None:
 def ingest(sources: tuple[Path, ...], url: str | None, publisher: str | None, published: str | None, records_dir: Path | None) -> None:
     """Draft records from articles (text files, saved web pages, or folders of them), for review."""
     from graph.ingest.pipeline import ingest as ingest_sources
+    from kg.render import StageProgress
 
-    for result in ingest_sources(list(sources), _settings().sources(records_dir), url=url, publisher=publisher, published=published):
+    with StageProgress() as bar:
+        results = ingest_sources(list(sources), _settings().sources(records_dir), url=url, publisher=publisher,
+                                 published=published, progress=bar.tick)
+    for result in results:
         click.echo(result.note)
 
 

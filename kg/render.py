@@ -104,6 +104,26 @@ class LoadProgress:
         self.progress.refresh()
 
 
+class StageProgress:
+    """A progress bar per stage of a long run (kg ingest of a folder): `tick(stage, done, total)`."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(transient=True)
+        self.tasks: dict[str, object] = {}
+
+    def __enter__(self) -> "StageProgress":
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def tick(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done)
+
+
 def review_report(reviewed) -> None:
     """`kg review`: the draft's entries by status, its problems, and whether it can be published."""
     out = console()

@@ -3,6 +3,7 @@ published records or the store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,15 @@ class Ingested:
 
 
 def ingest(paths: list[Path], sources: Sources, url: str | None = None, publisher: str | None = None,
-           published: str | None = None) -> list[Ingested]:
-    """Read every source first (so that one bad file writes nothing), then write one draft each."""
+           published: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> list[Ingested]:
+    """Read every source first (so that one bad file writes nothing), then write one draft each.
+    `progress(stage, done, total)` is called as files are read and drafted (a progress bar)."""
     files = source_files(paths)
-    read = [read_source(path, url=url, publisher=publisher, published=published) for path in files]
+    tick = progress or (lambda stage, done, total: None)
+    read = []
+    for number, path in enumerate(files, start=1):
+        read.append(read_source(path, url=url, publisher=publisher, published=published))
+        tick("reading", number, len(files))
     records = load_records(sources.records_dir) if record_paths(sources.records_dir) else []
     known = known_entities(records)
     finder = MentionFinder(known)
@@ -47,7 +53,8 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
     published_texts = {entry.sha256: name for name, entry in (read_index(sources.corpus_dir)[0] if sources.corpus_dir else {}).items()}
     drafts_dir = sources.drafts_dir
     results = []
-    for source in read:
+    for number, source in enumerate(read, start=1):
+        tick("drafting", number, len(read))
         if source.sha256 in published_texts:
             results.append(Ingested(source.path, None, None, f"{source.path}: already in the corpus as {published_texts[source.sha256]}; nothing written"))
             continue
