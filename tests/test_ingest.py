@@ -190,6 +190,9 @@ def test_an_edited_draft_publishes_into_the_records_the_corpus_and_the_store(pub
     entries, problems = read_index(sources.corpus_dir)
     assert problems == [] and entries["001-3cbba066ae2e4c25.txt"].url == "https://nu.edu.kz/news/x"
     assert not result.draft.exists() and not result.text.exists()
+    changelog = (sources.records_dir / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"version {info.version}" in changelog and "`005-001-3cbba066ae2e4c25.yaml`" in changelog
+    assert "`person/colin-knox`" in changelog
     engine = EmbeddedEngine.open(data)
     try:
         found = rows(engine, "SELECT ?name WHERE { ?p a <%s/ontology#Person> ; rdfs:label ?name FILTER(STR(?name) = 'Colin Knox') }" % BASE)

@@ -116,6 +116,7 @@ class DraftWriter:
         self.taken = set(taken_ids)
         self.stated = stated or {}  # entity id -> (property, value, article slug) the records state
         self.conflicts: list[str] = []
+        self.as_of: tuple[datetime.date, str] | None = None  # the article's date and the line stating it
         self.roles = roles or {}  # a role type's label (lower case) -> its id: "chairman" -> role/chairman
 
     def draft(self, source: Source, mentions: list[Mention], slug: str, file_name: str, facts: Facts | None = None) -> dict:
@@ -132,6 +133,8 @@ class DraftWriter:
             for mention in proposal.mentions:
                 entry_of[id(mention)] = entry
         facts = facts or Facts()
+        published = _full_date(source.published)
+        self.as_of = (published, source.published.evidence) if published and source.published.evidence else None
         for fact in facts.facts:
             self._add_fact(entry_of, fact)
         for post in facts.posts:
@@ -196,6 +199,11 @@ class DraftWriter:
             facts.append({"kgo:roleType": role, "quote": post.quote})
         if post.former:
             facts.append({"kgo:isFormer": True, "quote": post.quote})
+        elif self.as_of:
+            date, line = self.as_of
+            facts.append({"kgo:statedAsOf": date, "quote": line,
+                          "interpretation": "the article's date: the text gives the post in the present tense; "
+                                            "if it places the person at a dated event, that date is better"})
         return {"id": position_id, "type": "Position", "label": label, "quote": post.quote, "facts": facts,
                 "review": {"status": "new", "written": [post.quote],
                            "reason": "a post: a person, a post title and an organisation in one phrase; "

@@ -30,6 +30,7 @@ from graph.namespaces import Namespaces
 from graph.records import REVIEW_KEY, RecordFile, load_draft, load_records, record_paths
 from graph.store import StoreInfo
 
+CHANGELOG = "CHANGELOG.md"  # in the records folder: one entry per publish, newest first
 LICENCE = "© the publisher; kept verbatim as the evidence of the graph's quotes, not covered by the project's licence"
 
 
@@ -83,12 +84,33 @@ def publish(draft: Path, sources: Sources, ns: Namespaces, data_dir: Path) -> tu
     if reviewed.checked is not None and reviewed.checked.violations:
         raise ValidationFailed(reviewed.checked.violations)
     record = reviewed.record
+    before = {e.id: len(e.facts) for r in load_records(sources.records_dir) for e in r.entities} if record_paths(sources.records_dir) else {}
     with _staged(draft, record, sources) as staged:
         info, _ = build(staged, ns, data_dir)
         installed = _install(draft, record, sources, staged)
+    _log_change(sources.records_dir / CHANGELOG, info, installed, record, before)
     for leftover in (draft, draft.with_suffix(".txt"), draft.with_suffix(".html")):
         leftover.unlink(missing_ok=True)
     return info, installed
+
+
+def _log_change(path: Path, info: StoreInfo, installed: Path, record: RecordFile, before: dict[str, int]) -> None:
+    """A changelog entry from the diff of the records: the version, the article, the entities it
+    adds and those it describes further, and its facts."""
+    added = [e for e in record.entities if e.id not in before]
+    extended = [e for e in record.entities if e.id in before and (e.facts or e.alt)]
+    facts = sum(len(e.facts) for e in record.entities)
+    article = record.article
+    lines = [f"## {datetime.date.today().isoformat()}, version {info.version}: {article.title or article.file}", "",
+             f"- record `{installed.name}`, article `{article.file}`" + (f" ({article.url})" if article.url else ""),
+             f"- {len(added)} entities added: " + (", ".join(f"`{e.id}`" for e in added) or "none"),
+             f"- {len(extended)} entities described further: " + (", ".join(f"`{e.id}`" for e in extended) or "none"),
+             f"- {facts} facts, each with its quote; {info.triples} triples in the graph after it", "", ""]
+    head = "# Changes to the graph\n\nOne entry per `kg publish`, newest first.\n\n"
+    old = path.read_text(encoding="utf-8").removeprefix(head) if path.is_file() else ""
+    temporary = path.with_name(f".{path.name}.publishing")
+    temporary.write_text(head + "\n".join(lines) + old, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def _already_there(record: RecordFile, sources: Sources) -> list[str]:
