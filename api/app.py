@@ -64,11 +64,12 @@ class Front:
 
     One log line per request (method, path, status, duration) and the query-string size cap (414) for
     every request, each served by one graph version, pinned when it arrives (`scope["kg"]`) and
-    named in a `KG-Graph-Version` header on its answer; then /sparql to the SPARQL endpoint directly, inside Starlette's own error
-    middleware (FastAPI's router costs more per request than a cheap query: bench/RESULTS.md),
-    the rest to FastAPI. A /sparql request that carries an Origin (a browser's cross-origin
-    call, or a preflight) goes through Starlette's CORS middleware too, with the policy of every
-    other route; one without skips its ~5 us (the endpoint sends `Vary: Accept, Origin` itself).
+    named in a `KG-Graph-Version` header on its answer; then /sparql to the SPARQL endpoint
+    directly, inside Starlette's own error middleware (FastAPI's router costs more per request
+    than a cheap query: bench/RESULTS.md), the rest to FastAPI. A /sparql request that carries an
+    Origin (a browser's cross-origin call, or a preflight) goes through Starlette's CORS
+    middleware too, with the policy of every other route; one without skips its ~5 us (the
+    endpoint sends `Vary: Accept, Origin` itself).
     `app` is the FastAPI application, for `app.state` and the OpenAPI document.
     """
 
@@ -86,14 +87,15 @@ class Front:
             return await self.app(scope, receive, send)
         start = time.perf_counter()
         status = 0
-        versions: Versions = self.app.state.versions
-        state = scope["kg"] = versions.pin()
+        versions: Versions | None = getattr(self.app.state, "versions", None)  # None until the lifespan has run
+        state = scope["kg"] = versions.pin() if versions is not None else None
 
         async def send_and_record(message):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = {**message, "headers": [*message["headers"], state.version_header]}
+                if state is not None:
+                    message = {**message, "headers": [*message["headers"], state.version_header]}
             await send(message)
 
         try:
@@ -116,7 +118,8 @@ class Front:
             response = problem_response(503, "the service is shutting down; try again", headers={"Retry-After": "1"})
             await response(scope, receive, send_and_record)  # an answer, not a dropped connection or a 500
         finally:
-            state.release()
+            if state is not None:
+                state.release()
             self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
 
 
@@ -140,8 +143,9 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = await started(await asyncio.to_thread(open_engine), config.base_iri)
-        first = ServiceState(config, engine, DocumentCache(config.document_cache_mb * 1024 * 1024))
-        versions = app.state.versions = Versions(first, newer)
+        documents = DocumentCache(config.document_cache_mb * 1024 * 1024)
+        versions = app.state.versions = Versions(ServiceState(config, engine, documents), newer)
+        del engine, documents  # this frame lives as long as the service: it must not hold the first version
         tasks = [asyncio.create_task(flush_periodically(log_handler))]
         if newer is not None and config.reload_interval > 0:
             tasks.append(asyncio.create_task(versions.follow(config.reload_interval)))

@@ -168,7 +168,6 @@ class ServiceState:
             raise Problem(503, f"{what} ran past the time limit of {self.config.time_limit:g} s", {"Retry-After": "1"}) from None
 
 
-
 async def started(engine: Engine, base_iri: str) -> Engine:
     """`engine`, started (its query processes up) once it is known to serve `base_iri`; closed,
     and KgError raised, when it cannot."""

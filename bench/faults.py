@@ -18,6 +18,10 @@ lookups of a few milliseconds in a closed loop (4 clients); each scenario adds i
   stuck in the kernel would be, then continued (SIGCONT) if still there;
 - builds: `kg build` into the served data directory every 3 s, every other one from records
   that fail validation, while serving;
+- publish: `kg build` of changed records (one more alternative name, or one fewer, and a
+  comment that makes each a version of its own) into the served data directory, again 2 s
+  after each build ends: each new version must be served without a failed request, and the old
+  engines closed (memory must not grow per version);
 - restart: `kg serve` killed (SIGKILL) and started again, once;
 - slow-clients: 200 connections that send a request line and then a header every 2 s, never
   the end of the headers (slowloris), and 100 that send nothing, held open the whole scenario;
@@ -28,8 +32,10 @@ lookups of a few milliseconds in a closed loop (4 clients); each scenario adds i
 Each scenario prints, for the cheap queries: requests, failed (anything but 200), 5xx, p50, p99
 and maximum latency; the resident memory of the server and all its processes at the start and
 the end (the scenarios run one after the other on one server, so the column is memory over
-time); for the trouble: what it was answered; and, for cannot-start, the time from the store's
-return to the first cheap query answered again.
+time); for the trouble: what it was answered; for cannot-start, the time from the store's
+return to the first cheap query answered again; for publish, the time from each build's end to
+the first answer of its version (negative when the service switched before the build command
+had exited: it prunes after the swap), and the memory and the query processes before each build.
 """
 
 from __future__ import annotations
@@ -61,7 +67,8 @@ CRASHERS = (
     "ASK {}" + " UNION {}" * 10_000,
     "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
 )
-SCENARIOS = ("steady", "runaways", "crashers", "kill", "cannot-start", "hung", "builds", "restart", "slow-clients", "full-disk")
+SCENARIOS = ("steady", "runaways", "crashers", "kill", "cannot-start", "hung", "builds", "publish", "restart", "slow-clients",
+             "full-disk")
 FOR_ANY_SERVER = ("steady", "runaways", "slow-clients")  # the others need kg's processes or data directory
 
 
@@ -124,11 +131,13 @@ async def cheap_client(client: httpx.AsyncClient, url: str, offset: int, until: 
     i = offset
     while time.monotonic() < until:
         started = time.monotonic()
+        version = None
         try:
-            status = (await client.get(url, params={"query": LOOKUP % PEOPLE[i % len(PEOPLE)]})).status_code
+            response = await client.get(url, params={"query": LOOKUP % PEOPLE[i % len(PEOPLE)]})
+            status, version = response.status_code, response.headers.get("kg-graph-version")
         except httpx.HTTPError as exc:
             status = type(exc).__name__
-        record.append((status, time.monotonic() - started, started))
+        record.append((status, time.monotonic() - started, started, version))
         i += 1
 
 
@@ -191,6 +200,47 @@ async def trouble_builds(target: Target, until: float, answers: Counter) -> None
         n += 1
 
 
+async def trouble_publish(target: Target, until: float, answers: Counter, record: list) -> None:
+    records = target.data.parent / "published-records"
+    shutil.copytree(ROOT / "records", records, ignore=shutil.ignore_patterns("drafts"))
+    first = sorted(records.glob("*.yaml"))[0]
+    original = first.read_text()
+    lags, rss, processes, durations, around, n = [], [], [], [], [], 0
+    while time.monotonic() < until - 12:  # a build under this load takes ~9 s on 2 cores
+        text = original.replace("    alt: [NAC]\n", "    alt: [NAC, policy think tank]\n", 1) if n % 2 == 0 else original
+        first.write_text(f"{text}# publish {n}\n")
+        rss.append(target.rss_mb())
+        processes.append(len(target.query_processes()))
+        started = time.monotonic()
+        built = await asyncio.to_thread(subprocess.run, [str(VENV_BIN / "kg"), "build", "--records", str(records)],
+                                        env=target.env, capture_output=True, text=True)
+        ended = time.monotonic()
+        durations.append(round(ended - started, 1))
+        n += 1
+        if built.returncode != 0:
+            answers[f"build failed: {built.stderr.strip()[-120:]}"] += 1
+            continue
+        version = json.loads((target.data / "current.json").read_text())["version"]
+        while time.monotonic() < ended + 15:
+            answered = [started + seconds for _, seconds, started, v in record if v == version]
+            if answered:
+                lags.append(round(min(answered) - ended, 2))
+                break
+            await asyncio.sleep(0.05)
+        else:
+            answers["versions not served within 15 s"] += 1
+        await asyncio.sleep(2)
+        switching = [seconds for _, seconds, started, _ in record if ended - 1 <= started <= ended + 2]
+        around.append(round(max(switching, default=0) * 1000))
+    answers["builds"] = n
+    answers["build seconds"] = durations
+    answers["build end -> first answer of its version (s)"] = lags
+    answers["slowest lookup from 1 s before to 2 s after each build's end (ms)"] = around
+    answers["RSS MB before each build"] = rss
+    answers["query processes before each build"] = processes
+    answers["stores on disk at the end"] = len(list((target.data / "stores").iterdir()))
+
+
 async def trouble_restart(target: Target, until: float, answers: Counter, record: list) -> None:
     await asyncio.sleep((until - time.monotonic()) / 3)
     target.process.kill()
@@ -199,7 +249,7 @@ async def trouble_restart(target: Target, until: float, answers: Counter, record
     target.process = subprocess.Popen(target.command, env=target.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while time.monotonic() < until:
         await asyncio.sleep(0.05)
-        answered = [started for status, _, started in record if status == 200 and started >= killed]
+        answered = [started for status, _, started, _ in record if status == 200 and started >= killed]
         if answered:
             answers["answering again after (s)"] = round(min(answered) - killed, 3)
             return
@@ -217,7 +267,7 @@ async def trouble_cannot_start(target: Target, until: float, answers: Counter, r
     back = time.monotonic()
     while time.monotonic() < until:
         await asyncio.sleep(0.05)
-        answered = [started for status, _, started in record if status == 200 and started >= back]
+        answered = [started for status, _, started, _ in record if status == 200 and started >= back]
         if answered:
             answers["recovered after (s)"] = round(min(answered) - back + 0.0, 3)
             return
@@ -291,6 +341,7 @@ async def scenario(target: Target, name: str, seconds: float) -> dict:
             "cannot-start": lambda: trouble_cannot_start(target, until, answers, record),
             "hung": lambda: trouble_hung(target, until, answers),
             "builds": lambda: trouble_builds(target, until, answers),
+            "publish": lambda: trouble_publish(target, until, answers, record),
             "restart": lambda: trouble_restart(target, until, answers, record),
             "slow-clients": lambda: trouble_slow_clients(target, until, answers),
             "full-disk": lambda: trouble_full_disk(target, until, answers),
@@ -304,8 +355,8 @@ async def scenario(target: Target, name: str, seconds: float) -> dict:
             except TimeoutError:
                 answers["still running at the end"] += 1
     rss_end = target.rss_mb()
-    seconds_taken = [s for _, s, _ in record]
-    statuses = Counter(status for status, _, _ in record)
+    seconds_taken = [s for _, s, _, _ in record]
+    statuses = Counter(status for status, _, _, _ in record)
     return {
         "target": target.name,
         "scenario": name,

@@ -44,7 +44,7 @@ class EmbeddedEngine(LocalEngine):
         self._lanes: tuple[QueryPool, QueryPool] | None = None  # (fast, general): one pool twice with one lane
         self._pools: tuple[QueryPool, ...] = ()  # each pool once
         if pool is not None:
-            self.costs = costs or QueryCosts()  # shared with the engines of later versions (graph/engine/following.py)
+            self.costs = costs if costs is not None else QueryCosts()  # shared with the engines of later versions (graph/engine/following.py)
             general = QueryPool(opened.database, pool, self.prefixes, self.costs)
             fast = QueryPool(opened.database, pool, self.prefixes, self.costs) if pool.lanes > 1 else general
             self._lanes = (fast, general)
