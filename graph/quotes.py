@@ -16,7 +16,8 @@ def normalise(text: str) -> str:
     return _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
-def _spans(text: str, passage: str) -> list[tuple[int, int]]:
+def occurrences(text: str, passage: str) -> list[tuple[int, int]]:
+    """Where `passage` occurs in `text` (overlapping occurrences included), as (start, end)."""
     found, start = [], text.find(passage)
     while start != -1:
         found.append((start, start + len(passage)))
@@ -37,7 +38,7 @@ def check_quotes(files: list[RecordFile], corpus_dir: Path) -> list[Problem]:
         text = normalise(article_path.read_text(encoding="utf-8"))
         furniture: list[tuple[int, int, str]] = []
         for passage in article.furniture:
-            spans = _spans(text, normalise(passage))
+            spans = occurrences(text, normalise(passage))
             if not spans:
                 problems.append(Problem(f"article furniture not found in {article.file}: \"{passage}\"", article.origin))
             furniture.extend((start, end, passage) for start, end in spans)
@@ -49,7 +50,7 @@ def check_quotes(files: list[RecordFile], corpus_dir: Path) -> list[Problem]:
         for quote, origin, what in quoted:
             if quote is None:
                 continue
-            spans = _spans(text, normalise(str(quote)))
+            spans = occurrences(text, normalise(str(quote)))
             if not spans:
                 problems.append(Problem(f"{what}: quote not found in {article.file}: \"{quote}\"", origin))
                 continue

@@ -337,10 +337,16 @@ def _value(stated: Stated | None) -> str | None:
     return stated.value if stated else None
 
 
-def to_yaml(draft: dict, header: str) -> str:
+def record_yaml() -> YAML:
+    """The YAML dumper of drafts and published records: the layout of records/*.yaml."""
     yaml = YAML()
     yaml.width = 100
     yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def to_yaml(draft: dict, header: str) -> str:
+    yaml = record_yaml()
     out = io.StringIO()
     out.write(header)
     yaml.dump(draft, out)

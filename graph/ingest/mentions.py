@@ -27,6 +27,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
 import patterns
+from graph.quotes import occurrences
 from graph.records import RecordFile
 
 KINDS_OF_CLASS = {  # the kind (id segment) an entity's record types put it in
@@ -161,14 +162,11 @@ class MentionFinder:
         blocked = _furniture_spans(text, furniture)
         known = [doc[s:e] for _, s, e in [*self.exact(doc), *self.folded(doc)]]
         runs = [span for start, end in self._name_runs(doc) if (span := doc.char_span(start, end)) is not None]
-        run_starts = {(span.start, span.end) for span in runs}
         mentions = []
         for span in filter_spans([*known, *runs]):  # the longest wins: a known topic inside a longer name is that name
             if _inside(span, blocked):
                 continue
-            is_known = self.by_name.get(span.text.casefold()) is not None and (span.start, span.end) not in run_starts or (
-                span.text.casefold() in self.by_name)
-            if is_known:
+            if span.text.casefold() in self.by_name:
                 mentions.append(self._known_mention(span, blocked))
             elif self._worth_proposing(span):
                 mentions.append(self._new_mention(span, blocked))
@@ -489,13 +487,7 @@ def _initials(name: str) -> str:
 
 
 def _furniture_spans(text: str, furniture: tuple[str, ...]) -> list[tuple[int, int]]:
-    spans = []
-    for passage in furniture:
-        start = text.find(passage)
-        while start != -1:
-            spans.append((start, start + len(passage)))
-            start = text.find(passage, start + 1)
-    return spans
+    return [span for passage in furniture for span in occurrences(text, passage)]
 
 
 def _inside(span, blocked: list[tuple[int, int]]) -> bool:

@@ -20,12 +20,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
-from ruamel.yaml import YAML
-
 from graph.build import Checked, ValidationFailed, build, check
 from graph.config import Sources
 from graph.corpus import INDEX, CorpusEntry, read_index, sha256_of
 from graph.errors import KgError, Origin, Problem, RecordErrors
+from graph.ingest.draft import record_yaml
 from graph.namespaces import Namespaces
 from graph.records import REVIEW_KEY, RecordFile, load_draft, load_records, record_paths
 from graph.store import StoreInfo
@@ -191,9 +190,7 @@ def _record_name(records_dir: Path, record: RecordFile) -> str:
 
 def _published_yaml(draft: Path) -> str:
     """The draft's YAML without its `review:` entries and its draft header."""
-    yaml = YAML()
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml = record_yaml()
     data = yaml.load(draft.read_text(encoding="utf-8"))
     data.get("article", {}).pop(REVIEW_KEY, None)
     for entity in data.get("entities") or []:

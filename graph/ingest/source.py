@@ -22,6 +22,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from graph.errors import KgError
+from graph.quotes import normalise
 from patterns import FURNITURE
 
 TEXT_SUFFIXES = (".txt", ".text")
@@ -255,7 +256,7 @@ def _page_text(path: Path, raw: bytes) -> tuple[str, _Page]:
 
     def value(name: str) -> str | None:
         found = getattr(document, name, None)
-        return _normalise(str(found)) or None if found else None
+        return normalise(str(found)) or None if found else None
 
     date = value("date")
     if date is not None:
@@ -344,7 +345,7 @@ def _from_page(name: str, value: str | None, from_text: Stated | None, lines: li
         return from_text
     if from_text is not None and _same(name, from_text.value, value):
         return from_text
-    wanted = _normalise(value).casefold()
+    wanted = normalise(value).casefold()
     for line in lines:
         if line.norm and line.index not in whole:
             said = line.norm.casefold()
@@ -359,7 +360,7 @@ def _from_page(name: str, value: str | None, from_text: Stated | None, lines: li
 def _same(name: str, read: str, page: str) -> bool:
     if name == "published":
         return page.startswith(read) or read.startswith(page)
-    return _normalise(read).casefold() == _normalise(page).casefold()
+    return normalise(read).casefold() == normalise(page).casefold()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -373,12 +374,8 @@ class _Line:
     norm: str  # no-break spaces made spaces, white space runs made one space
 
 
-def _normalise(text: str) -> str:
-    return _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
-
-
 def _lines(text: str) -> list[_Line]:
-    return [_Line(i, line.strip().lstrip("\ufeff").strip(), _normalise(line.replace("\ufeff", "")))
+    return [_Line(i, line.strip().lstrip("\ufeff").strip(), normalise(line.replace("\ufeff", "")))
             for i, line in enumerate(_LINE_BREAK.split(text))]
 
 
@@ -479,7 +476,7 @@ def _furniture(lines: list[_Line], rules: FurnitureRules) -> tuple[tuple[str, ..
 def _raw_prefix(raw: str, matched: str) -> str:
     """The start of `raw` that reads as `matched` once white space is normalised."""
     for end in range(len(matched), min(len(raw), 2 * len(matched) + 16) + 1):  # a few spaces more at most
-        if _normalise(raw[:end]) == matched:
+        if normalise(raw[:end]) == matched:
             return raw[:end]
     return matched
 
@@ -530,7 +527,7 @@ def _byline_name(norm: str, rules: FurnitureRules) -> str | None:
 def _body(line: _Line, glued: dict[int, str]) -> str:
     """The line's words that are not furniture."""
     if line.index in glued:
-        return _normalise(line.raw[len(glued[line.index]):])
+        return normalise(line.raw[len(glued[line.index]):])
     return line.norm
 
 
