@@ -22,7 +22,7 @@ from api.state import service_state as _state
 from graph.context import context
 from graph.entity import EntityDocument, describe, exists
 from graph.schema_org import schema_org
-from graph.store import DUMP_FORMATS
+from graph.store import CHECKSUMS, DUMP_FILES
 from graph.vocabulary import vocabulary_terms
 
 router = APIRouter(tags=["Linked Data"])
@@ -139,5 +139,6 @@ async def dump(request: Request, name: str = FastApiPath(..., examples=["graph.n
     """The dumps are written with the store, when it is built or loaded: never at request time."""
     path = _state(request).engine.dump_file(name)
     if path is None:
-        raise Problem(404, f"no dump {name}; available: {', '.join(DUMP_FORMATS)}")
-    return FileResponse(path, media_type="application/gzip", filename=name, headers={"Cache-Control": CACHE_CONTROL})
+        raise Problem(404, f"no dump {name}; available: {', '.join(DUMP_FILES)}")
+    media = "text/plain; charset=us-ascii" if name == CHECKSUMS else "application/gzip"
+    return FileResponse(path, media_type=media, filename=name, headers={"Cache-Control": CACHE_CONTROL})

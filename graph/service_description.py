@@ -9,10 +9,12 @@ from graph.engine.base import Engine, GraphInfo
 from graph.formats import GRAPH, SOLUTIONS, of_form
 from graph.links import DATASETS, LINK_PREDICATES
 from graph.namespaces import Namespaces
+from graph.store import CHECKSUMS, DUMP_FORMATS, dump_checksums
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VOID = Namespace("http://rdfs.org/ns/void#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 VOCABULARIES = ("http://schema.org/", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#",
                 "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/", "http://www.w3.org/ns/oa#")
@@ -98,8 +100,17 @@ def void_description(base: str, engine: Engine) -> Graph:
     g.add((dataset, VOID.sparqlEndpoint, URIRef(f"{base}/sparql")))
     g.add((dataset, VOID.uriSpace, Literal(f"{base}/id/")))
     g.add((dataset, VOID.rootResource, URIRef(f"{base}/id/")))
-    g.add((dataset, VOID.dataDump, URIRef(f"{base}/dumps/graph.nq.gz")))
-    g.add((dataset, VOID.dataDump, URIRef(f"{base}/dumps/graph.trig.gz")))
+    g.add((dataset, DCTERMS.hasVersion, Literal(info.version)))  # the version /health and KG-Graph-Version give
+    sums_file = engine.dump_file(CHECKSUMS)
+    sums = dump_checksums(sums_file) if sums_file is not None else {}
+    for name in DUMP_FORMATS:
+        dump = URIRef(f"{base}/dumps/{name}")
+        g.add((dataset, VOID.dataDump, dump))
+        if name in sums:  # SPDX's checksum terms, as DCAT uses them for a distribution
+            checksum = BNode(f"checksum-{name}")
+            g.add((dump, SPDX.checksum, checksum))
+            g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+            g.add((checksum, SPDX.checksumValue, Literal(sums[name], datatype=XSD.hexBinary)))
     g.add((dataset, VOID.triples, Literal(info.triples, datatype=XSD.integer)))
     g.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/N-Quads")))
     counts = {

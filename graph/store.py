@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -41,6 +42,8 @@ DATABASE = "oxigraph"  # the Oxigraph database, inside a store's folder
 DUMPS = "dumps"  # the downloadable dumps, inside a store's folder
 LEASE = "lease"
 DUMP_FORMATS = {"graph.nq.gz": ox.RdfFormat.N_QUADS, "graph.trig.gz": ox.RdfFormat.TRIG}
+CHECKSUMS = "SHA256SUMS"  # beside the dumps, in `sha256sum -c` form: a user can cite and check a version's files
+DUMP_FILES = (*DUMP_FORMATS, CHECKSUMS)
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,9 @@ class OpenedStore:
         return self.folder / DATABASE
 
     def dump_file(self, name: str) -> Path | None:
-        """The dump `name` (graph.nq.gz, graph.trig.gz) written with the store, or None."""
+        """The dump `name` (graph.nq.gz, graph.trig.gz, or their SHA256SUMS) written with the store, or None."""
         path = self.folder / DUMPS / name
-        return path if name in DUMP_FORMATS and path.is_file() else None
+        return path if name in DUMP_FILES and path.is_file() else None
 
     def close(self) -> None:
         if self._lease is not None:
@@ -186,9 +189,21 @@ def _prune(stores: Path, keep: Path) -> None:
 def write_dumps(store: ox.Store, folder: Path, prefixes: dict[str, str]) -> None:
     """The downloadable dumps of the whole dataset, gzipped, made once with the store."""
     folder.mkdir(parents=True, exist_ok=True)
+    sums = []
     for name, fmt in DUMP_FORMATS.items():
         with gzip.open(folder / name, "wb", compresslevel=6) as handle:
             store.dump(handle, format=fmt, **({"prefixes": prefixes} if fmt == ox.RdfFormat.TRIG else {}))
+        sums.append(f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}\n")
+    (folder / CHECKSUMS).write_text("".join(sums), encoding="ascii")
+
+
+def dump_checksums(path: Path) -> dict[str, str]:
+    """SHA256SUMS read back: dump name -> its SHA-256."""
+    sums = {}
+    for line in path.read_text(encoding="ascii").splitlines():
+        digest, _, name = line.partition("  ")
+        sums[name] = digest
+    return sums
 
 
 # what `kg load` reads, by file name (graph/formats.py has every format's extension)

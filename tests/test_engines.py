@@ -42,7 +42,12 @@ def test_entity_documents_are_the_same_over_both_engines(engine, memory_engine, 
 def test_names_void_and_links_are_the_same_over_both_engines(engine, memory_engine):
     by_index, by_sparql = SearchIndex.from_engine(engine), SearchIndex.from_engine(memory_engine)
     assert sorted(by_index.names, key=repr) == sorted(by_sparql.names, key=repr) and by_index.types == by_sparql.types
-    assert rdflib.compare.isomorphic(void_description(BASE, engine), void_description(BASE, memory_engine))
+    embedded, in_memory = void_description(BASE, engine), void_description(BASE, memory_engine)
+    spdx = "http://spdx.org/rdf/terms#"  # only the embedded engine has dump files, hence their checksums
+    for s_, p_, o_ in list(embedded):
+        if str(p_).startswith(spdx):
+            embedded.remove((s_, p_, o_))
+    assert rdflib.compare.isomorphic(embedded, in_memory)
     for uri in ("Q232", "https://ror.org/052bx8q98", "http://www.geonames.org/1526273/astana.html", "Q878"):
         assert linked_entity(engine, uri) == linked_entity(memory_engine, uri)
 

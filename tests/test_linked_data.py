@@ -4,6 +4,7 @@ the in-memory engine (SPARQL only), and over the embedded one where only it has 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 
 import httpx
@@ -217,6 +218,23 @@ def test_dumps_made_with_the_store_download_and_parse(data_dir, name, fmt):
     dataset = rdflib.Dataset()
     dataset.parse(data=gzip.decompress(response.content), format=fmt)
     assert len(list(dataset.graphs())) >= 6
+
+
+def test_each_version_s_dumps_come_with_checksums_that_void_names_with_the_version(data_dir):
+    with in_process(EmbeddedEngine.open(data_dir)) as http:
+        sums = http.get("/dumps/SHA256SUMS")
+        assert sums.status_code == 200 and sums.headers["content-type"].startswith("text/plain")
+        listed = dict(reversed(line.split("  ")) for line in sums.text.splitlines())
+        assert set(listed) == {"graph.nq.gz", "graph.trig.gz"}
+        for name, digest in listed.items():
+            assert hashlib.sha256(http.get(f"/dumps/{name}").content).hexdigest() == digest
+        void = rdflib.Graph().parse(data=http.get("/.well-known/void", headers={"Accept": "text/turtle"}).text, format="turtle")
+        dataset = rdflib.URIRef(f"{BASE}/.well-known/void#dataset")
+        assert str(void.value(dataset, rdflib.namespace.DCTERMS.hasVersion)) == http.get("/health").json()["version"]
+        spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
+        for name, digest in listed.items():
+            checksum = void.value(rdflib.URIRef(f"{BASE}/dumps/{name}"), spdx.checksum)
+            assert str(void.value(checksum, spdx.checksumValue)) == digest
 
 
 def test_an_engine_without_dumps_answers_404(http):
