@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import html
 import shutil
+import time
 
+from graph.build import build
+from graph.config import Sources
+from graph.namespaces import Namespaces
 from tests.support.cli import run_kg
-from tests.support.paths import CORPUS, RECORDS
+from tests.support.paths import BASE, CORPUS, RECORDS
+from tests.support.server import start_service
+from tests.test_ingest import curated
 
 SEED = "003_5275ec960448982b.txt"
 
@@ -69,3 +75,37 @@ def test_bad_inputs_get_one_line_and_write_nothing(tmp_path):
         assert result.returncode == 1, (name, result.stdout, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1 and name in result.stderr and "Traceback" not in result.stderr
     assert not (records / "drafts").exists()
+
+
+def test_a_published_draft_is_served_by_a_running_kg_serve_without_a_restart(tmp_path):
+    records, corpus, data = tmp_path / "records", tmp_path / "corpus", tmp_path / "data"
+    shutil.copytree(RECORDS, records, ignore=shutil.ignore_patterns("drafts", "001-*", "links.tsv"))
+    shutil.copytree(CORPUS, corpus)
+    lines = (corpus / "index.tsv").read_text(encoding="utf-8").splitlines()
+    (corpus / "index.tsv").write_text("\n".join(l for l in lines if not l.startswith("001_")) + "\n", encoding="utf-8")
+    article = tmp_path / "knox.txt"
+    shutil.move(corpus / "001_3cbba066ae2e4c25.txt", article)
+    build(Sources(records, corpus), Namespaces(BASE), data)
+    env = {"KG_CORPUS_DIR": str(corpus), "KG_RECORDS_DIR": str(records)}
+    service = start_service(tmp_path, env=env, data=data)
+    knox = {"query": "ASK { ?p a kgo:Person ; rdfs:label 'Colin Knox'@en }"}
+    try:
+        with service.client() as client:
+            assert client.get("/sparql", params=knox).json()["boolean"] is False
+            assert run_kg("ingest", str(article), data_dir=data, env=env).returncode == 0
+            draft = next((records / "drafts").glob("*.yaml"))
+            curated(draft, url="https://nu.edu.kz/news/x", publisher="organization/nu-press-office")
+            published = run_kg("publish", str(draft), data_dir=data, env=env)
+            assert published.returncode == 0, published.stderr
+            statuses, served = [], False
+            for _ in range(50):  # the service looks for a new version every second
+                response = client.get("/sparql", params=knox)
+                statuses.append(response.status_code)
+                if response.json()["boolean"]:
+                    served = True
+                    break
+                time.sleep(0.2)
+            assert served and set(statuses) == {200}
+            assert "version" in client.get("/health").json()
+    finally:
+        service.stop()
