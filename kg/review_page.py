@@ -26,7 +26,7 @@ def marked_text(text: str, quotes: list[str], furniture: list[str]) -> Markup:
         marks += [(s, e, "furniture") for s, e in _spans(text, passage)]
     for quote in quotes:
         marks += [(s, e, "quote") for s, e in _spans(text, quote)]
-    marks.sort()
+    marks.sort(key=lambda mark: (mark[0], -mark[1]))  # at one start, the longest passage is marked
     out, at = [], 0
     for start, end, kind in marks:
         if start < at:  # overlapping quotes: the earlier mark covers it
