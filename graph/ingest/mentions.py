@@ -30,15 +30,10 @@ import patterns
 from graph.quotes import occurrences
 from graph.records import RecordFile
 
-KINDS_OF_CLASS = {  # the kind (id segment) an entity's record types put it in
-    "Person": "person", "Country": "place", "City": "place", "Place": "place",
-}
 ENTITY_KINDS = ("person", "organization", "place", "event", "policy", "project", "programme", "topic")
-NEW_TYPES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "policy": "Policy"}
 SHORT_NAME = 4  # names this short, of one word, or all in capitals, match case as written
 POSSESSIVE_OR_HYPHEN = ("-", "'s", "’s")
 ACRONYM = re.compile(r"[A-Z]{3,6}")
-_QUOTED = re.compile(r'["“]([^"”]{4,120})["”]')
 
 
 @dataclass(frozen=True)
@@ -435,11 +430,6 @@ class MentionFinder:
             match = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", text[mention.end:mention.end + 14])
             if match and _initials(mention.text).startswith(match.group(1)[:2].upper()):
                 mention.abbreviation = match.group(1)
-
-
-def quoted_titles(text: str) -> list[tuple[str, int]]:
-    """Names in quotation marks ("Nazarbayev and Kazakhstan Model of Civil Service"), with their offsets."""
-    return [(m.group(1), m.start(1)) for m in _QUOTED.finditer(text)]
 
 
 def _capitalised(token) -> bool:
