@@ -134,6 +134,7 @@ def measure(record_path: Path) -> dict:
         "events and policies": (sum(1 for v in prose_found.values() if v), len(prose)),
         "prose precision": (sum(1 for e in prose_proposals if any(described_alike(e, c) or names(e) & names(c) for c in prose)),
                             len(prose_proposals)),
+        "prose missed": sorted(e.label for e in prose if not prose_found[e.id]),
         "prose not real": sorted(e.label for e in prose_proposals
                                  if not any(described_alike(e, c) or names(e) & names(c) for c in prose)),
         "resolved": (len(resolved_right), len(known_mentions)),
@@ -236,7 +237,7 @@ def main() -> None:
     if args.misses:
         for row in rows:
             print(f"\n{row['article']}")
-            for key in ("named missed", "not real", "prose not real", "unresolved known", "false merges", "posts missed", "posts wrong",
+            for key in ("named missed", "not real", "prose missed", "prose not real", "unresolved known", "false merges", "posts missed", "posts wrong",
                         "figures missed", "figures wrong"):
                 if row[key]:
                     print(f"  {key}: {', '.join(row[key])}")

@@ -1,8 +1,10 @@
 """What the extractor of `kg ingest` matches, shipped as data (YAML): `FURNITURE` (lines of a page
 that are not the article: navigation, related headlines, footers) and `NAMES` (honorifics, post
-titles, the words that make a name an organisation, an event or a place)."""
+titles, the words that make a name an organisation, an event or a place) and `DEMONYMS` (the
+adjectives of countries: "the Kazakhstani government")."""
 
 from pathlib import Path
 
 FURNITURE = Path(__file__).with_name("furniture.yaml")
 NAMES = Path(__file__).with_name("names.yaml")
+DEMONYMS = Path(__file__).with_name("demonyms.yaml")

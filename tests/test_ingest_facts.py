@@ -73,3 +73,19 @@ def test_an_event_date_needs_one_named_event_in_its_sentence(finder):
     found = facts_of(finder, "On 13 February 2019, the session took place within the World Government Summit in Dubai.")
     assert [(f.predicate, str(f.value)) for f in found.facts] == [("schema:startDate", "2019-02-13")]
     assert facts_of(finder, "On 13 February 2019, the session took place in Dubai.").facts == []
+
+
+def test_a_post_with_no_title_is_former_in_the_past_tense(finder):
+    found = facts_of(finder, "Before joining NU, Dr. Colin Knox worked at Ulster University in the UK.")
+    assert posts(found) == {("Colin Knox", "", "Ulster University", True)}
+
+
+def test_a_post_after_a_country_in_brackets_and_the(finder):
+    text = "Section works included presentations by professor Eduardo Araral (Singapore), the vice-dean of High School of Public Policy."
+    assert posts(facts_of(finder, text)) == {("Eduardo Araral", "vice-dean", "High School of Public Policy", False)}
+
+
+def test_a_title_before_the_owner_of_a_unit_goes_with_the_unit(finder):
+    text = ("In this session, the Chairman of the Astana Hub’s Steering Civil Service Committee, Alikhan Baimenov, "
+            "noted that the progress goes on.")
+    assert posts(facts_of(finder, text)) == {("Alikhan Baimenov", "Chairman", "Astana Hub’s Steering Civil Service Committee", False)}

@@ -66,7 +66,7 @@ class Proposal:
     def label(self) -> str:
         if self.known is not None:
             return self.known.label
-        return max((m.text for m in self.mentions), key=lambda t: (len(t.split()), len(t)))
+        return max((m.label or m.text for m in self.mentions), key=lambda t: (len(t.split()), len(t)))
 
 
 def group(mentions: list[Mention], known: dict[str, Known]) -> list[Proposal]:
@@ -189,12 +189,16 @@ class DraftWriter:
         person, org = entry_of.get(id(post.person)), entry_of.get(id(post.organization))
         if person is None or org is None or not person["id"].startswith("person/"):
             return None
-        label = f"{post.title[:1].upper()}{post.title[1:]} of {org['label']}"
-        position_id = self._new_id("position", f"{person['id'].split('/', 1)[1]} {slugify(post.title)} {org['id'].split('/', 1)[1]}")
+        if post.title:
+            label = f"{post.title[:1].upper()}{post.title[1:]} of {org['label']}"
+        else:  # "Dr. Knox worked at Ulster University": the article gives no title
+            label = f"Post at {org['label']} ({person['label']})"
+        position_id = self._new_id("position", f"{person['id'].split('/', 1)[1]} {slugify(post.title or 'post')} {org['id'].split('/', 1)[1]}")
         facts = [{"kgo:holder": person["id"], "quote": post.quote},
-                 {"kgo:postIn": org["id"], "quote": post.quote},
-                 {"kgo:titleAsWritten": post.title, "quote": post.quote}]
-        role = self.roles.get(post.title.lower()) or self.roles.get(post.title.lower().split()[-1])
+                 {"kgo:postIn": org["id"], "quote": post.quote}]
+        if post.title:
+            facts.append({"kgo:titleAsWritten": post.title, "quote": post.quote})
+        role = post.title and (self.roles.get(post.title.lower()) or self.roles.get(post.title.lower().split()[-1]))
         if role:
             facts.append({"kgo:roleType": role, "quote": post.quote})
         if post.former:
@@ -231,8 +235,10 @@ class DraftWriter:
         kind = proposal.kind if proposal.kind in _KIND_CLASSES else "organization"
         label = proposal.label
         entry = {"id": self._new_id(kind, label), "type": self._class(kind, label), "label": label}
-        if proposal.abbreviation:
-            entry["alt"] = [proposal.abbreviation]
+        alt = [proposal.abbreviation] if proposal.abbreviation else []
+        alt += sorted({m.text for m in proposal.mentions if m.label and m.text != label})  # "Astana Hub’s Steering ..."
+        if alt:
+            entry["alt"] = alt
         entry["quote"] = quote
         facts = []
         honorifics = {}

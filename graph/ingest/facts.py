@@ -70,7 +70,7 @@ class Post:
 
     person: Mention
     organization: Mention
-    title: str  # as written
+    title: str  # as written; "" when the article gives none ("Dr. Knox worked at Ulster University")
     former: bool
     quote: str
 
@@ -90,6 +90,9 @@ def extract(text: str, sentences: list[tuple[int, str]], mentions: list[Mention]
         found.posts.extend(_posts(text, in_sentence, names))
         _figures(start, sentence, in_sentence, mentions, found)
         _event_dates(sentence, in_sentence, found)
+    for mention in mentions:
+        if mention.part_of is not None:  # "the Astana Hub’s Steering Civil Service Committee"
+            found.facts.append(DraftFact(mention, "kgo:subOrganizationOf", mention.part_of, mention.text))
     return found
 
 
@@ -110,27 +113,57 @@ def _posts(text: str, mentions: list[Mention], names: NamePatterns) -> list[Post
         # Title of Org, Name") the title after a name belongs to the next one
         post = (_title_of_org_name(text, person, organisations, names)
                 or _org_title_name(text, person, organisations, names)
-                or _name_comma_title_of_org(text, person, organisations, names))
+                or _name_comma_title_of_org(text, person, organisations, names)
+                or _name_worked_at_org(text, person, organisations))
         if post:
             posts.append(post)
     return posts
 
 
+def _next_after(person: Mention, organisations: list[Mention]) -> Mention | None:
+    """The organisation named nearest after the person (the longest of two that start together)."""
+    after = [o for o in organisations if o.start > person.end]
+    return min(after, key=lambda o: (o.start, o.start - o.end)) if after else None
+
+
+def _last_before(person: Mention, organisations: list[Mention]) -> Mention | None:
+    """The organisation named nearest before the person: "the Astana Hub’s Steering Civil Service
+    Committee, Alikhan Baimenov" is the committee, not the hub its name holds."""
+    before = [o for o in organisations if o.end <= person.start]
+    return max(before, key=lambda o: (o.end, o.end - o.start)) if before else None
+
+
 def _name_comma_title_of_org(text, person, organisations, names) -> Post | None:
-    """"Name, [former] Title of [the] Org"."""
-    org = next((o for o in organisations if o.start > person.end), None)
+    """"Name [(Country)], [the] [former] Title of [the] Org" ("Eduardo Araral (Singapore), the
+    vice-dean of High School of Public Policy")."""
+    org = _next_after(person, organisations)
     if org is None:
         return None
     between = text[person.end:org.start]
-    match = re.fullmatch(r",\s+(?P<title>(?:[Ff]ormer\s+)?[\w\s-]{2,60}?)\s+(?:of|at)\s+(?:the\s+)?", between)
+    match = re.fullmatch(r"(?:\s*\([A-Za-z .]{2,30}\))?,\s+(?:the\s+)?(?P<title>(?:[Ff]ormer\s+)?[\w\s-]{2,60}?)\s+(?:of|at)\s+(?:the\s+)?",
+                         between)
     if not match or _title_in(match["title"], names) is None:
         return None
     return _post(text, person, org, match["title"], person.start, org.end)
 
 
+WORKED_AT = re.compile(r"\s+(?P<verb>worked|works|served|serves|taught|teaches|is working|was working)\s+(?:at|for|with)\s+(?:the\s+)?")
+PAST_VERBS = frozenset({"worked", "served", "taught", "was working"})
+
+
+def _name_worked_at_org(text, person, organisations) -> Post | None:
+    """"Name worked at Org" ("Dr. Knox worked at Ulster University"): a post with no title,
+    former when the verb is in the past."""
+    org = _next_after(person, organisations)
+    match = WORKED_AT.fullmatch(text[person.end:org.start]) if org else None
+    if match is None:
+        return None
+    return Post(person, org, "", match["verb"] in PAST_VERBS, text[person.start:org.end])
+
+
 def _org_title_name(text, person, organisations, names) -> Post | None:
     """"Org Title [Honorific] Name" ("NU President Professor Waqar Ahmad")."""
-    org = next((o for o in reversed(organisations) if o.end <= person.start), None)
+    org = _last_before(person, organisations)
     if org is None:
         return None
     between = text[org.end:person.start]
@@ -144,15 +177,15 @@ def _org_title_name(text, person, organisations, names) -> Post | None:
 
 
 def _title_of_org_name(text, person, organisations, names) -> Post | None:
-    """"[former] Title of [the] Org [(Country)] Name"."""
-    org = next((o for o in reversed(organisations) if o.end <= person.start), None)
+    """"[former] Title of [the] Org [(Country)] Name"; the title within the org's sentence."""
+    org = _last_before(person, organisations)
     if org is None:
         return None
     between = text[org.end:person.start]
     honorifics = "|".join(re.escape(h) for h in names.honorifics)
     if not re.fullmatch(rf"(?:\s*\([A-Za-z .]{{2,30}}\))?\s*,?\s*(?:(?:{honorifics})\s+)?", between):
         return None
-    before = text[max(0, org.start - 70):org.start]
+    before = text[max(org.sentence_start, org.start - 70):org.start]
     match = re.search(r"(?P<title>(?:[Ff]ormer\s+)?(?:[A-Za-z-]+\s+){0,3}?[A-Za-z-]+)\s+of\s+(?:the\s+)?$", before)
     title_word = _title_in(match["title"], names) if match else None
     if title_word is None:

@@ -49,6 +49,10 @@ class NamePatterns:
     kinds: dict[str, frozenset[str]]
     fuzzy_threshold: int
     ambiguity_margin: int
+    not_names: frozenset[str]
+    containment_min_words: int
+    containment_extra_words: int
+    containment_score: float
 
 
 @cache
@@ -66,7 +70,26 @@ def name_patterns(path: Path = patterns.NAMES) -> NamePatterns:
         kinds={kind: frozenset(w.lower() for w in words) for kind, words in data["kinds"].items()},
         fuzzy_threshold=int(data["fuzzy_threshold"]),
         ambiguity_margin=int(data["ambiguity_margin"]),
+        not_names=frozenset(data["not_names"]),
+        containment_min_words=int(data["containment_min_words"]),
+        containment_extra_words=int(data["containment_extra_words"]),
+        containment_score=float(data["containment_score"]),
     )
+
+
+@dataclass(frozen=True)
+class Demonyms:
+    """Country adjectives ("Kazakhstani") and the bodies they name ("government")."""
+
+    countries: dict[str, str]  # adjective as written -> the country's name (pycountry's common name)
+    bodies: frozenset[str]
+
+
+@cache
+def demonyms(path: Path = patterns.DEMONYMS) -> Demonyms:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    countries = {adjective: country for country, adjectives in data["demonyms"].items() for adjective in adjectives}
+    return Demonyms(countries, frozenset(data["bodies"]))
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,8 @@ class Mention:
     kind: str | None  # person, organization, place, event, policy (None: not decided)
     sentence_start: int = 0  # where `sentence` starts in the text
     candidates: list[Candidate] = field(default_factory=list)
+    label: str | None = None  # the label a new entity gets when it is not the name as written
+    part_of: Mention | None = None  # the organisation it is a unit of ("Astana Hub’s Steering ... Committee")
     honorific: str | None = None  # as written before a person's name
     abbreviation: str | None = None  # defined in the text right after it: "Behavioral Insights Team (BIT)"
     same_as: str | None = None  # the fuller description it is short for ("executive training")
@@ -141,7 +166,7 @@ class MentionFinder:
         self.folded = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.by_name: dict[str, list[Known]] = {}
         for entity in known:
-            for name in entity.names:
+            for name in dict.fromkeys([*entity.names, *(part for n in entity.names for part in _parenthesised(n))]):
                 self.by_name.setdefault(name.casefold(), []).append(entity)
                 one_word = len(name.split()) == 1  # "Academy", "Knox": as written, or "academy" would match
                 matcher = self.exact if one_word or len(name) <= SHORT_NAME or name.isupper() else self.folded
@@ -151,24 +176,119 @@ class MentionFinder:
             if entity.kind == "person" and " " in entity.label:
                 self.surnames.setdefault(entity.label.split()[-1], []).append(entity)
         self.countries = country_names()
+        self.demonyms = demonyms()
 
     def find(self, text: str, furniture: tuple[str, ...] = ()) -> list[Mention]:
         doc = self.nlp(text)
         blocked = _furniture_spans(text, furniture)
         known = [doc[s:e] for _, s, e in [*self.exact(doc), *self.folded(doc)]]
         runs = [span for start, end in self._name_runs(doc) if (span := doc.char_span(start, end)) is not None]
+        bodies = self._country_bodies(doc)
+        body_ranges = _token_ranges(bodies)
         mentions = []
-        for span in filter_spans([*known, *runs]):  # the longest wins: a known topic inside a longer name is that name
+        for span in filter_spans([*known, *runs, *bodies]):  # the longest wins: a known topic inside a longer name is that name
             if _inside(span, blocked):
                 continue
-            if span.text.casefold() in self.by_name:
+            if (span.start, span.end) in body_ranges:
+                mentions.append(self._body_mention(span, blocked))
+            elif span.text.casefold() in self.by_name:
                 mentions.append(self._known_mention(span, blocked))
+            elif span.text in self.names.not_names:
+                continue
             elif self._worth_proposing(span):
                 mentions.append(self._new_mention(span, blocked))
         mentions = self._split_at_names_seen_alone(doc, mentions, blocked)
+        mentions = self._units_of_owners(doc, mentions, blocked)
+        self._resolve_short_forms(mentions)
+        self._label_units(mentions)
         self._resolve_surnames(mentions)
         self._abbreviations(text, mentions)
         return sorted(mentions, key=lambda m: m.start)
+
+    # -- a country's bodies by its adjective ("the Kazakhstani government") --------------------------
+
+    def _country_bodies(self, doc) -> list:
+        """Spans of a country's adjective and one of its bodies: "Kazakhstani government"."""
+        found = []
+        for token in doc[:-1]:
+            after = doc[token.i + 1]
+            if token.text in self.demonyms.countries and after.lower_ in self.demonyms.bodies:
+                found.append(doc[token.i:token.i + 2])
+        return found
+
+    def _body_mention(self, span, blocked=()) -> Mention:
+        """"Kazakhstani government" is the known "Government of Kazakhstan" (or of the Republic of
+        Kazakhstan, by any of pycountry's names of the country), else a new one of that label."""
+        country = self.demonyms.countries[span[0].text]
+        body = span[-1].lower_.capitalize()
+        wanted = {f"{body} of {the} {name}".replace("  ", " ").casefold()
+                  for name in _country_names_of(country) for the in ("", "the")}
+        candidates = []
+        for known in self.known.values():
+            matched = next((n for n in known.names if n.casefold() in wanted), None)
+            if known.kind == "organization" and matched:
+                candidates.append(Candidate(known.id, known.label, matched, self.names.containment_score))
+        mention = Mention(span.text, span.start_char, span.end_char, *_quoted(span, blocked, "organization"), candidates)
+        mention.label = f"{body} of {_with_article(country)}"
+        return mention
+
+    # -- a unit named by its owner ("the Astana Hub’s Steering Civil Service Committee") --------------
+
+    def _units_of_owners(self, doc, mentions: list[Mention], blocked) -> list[Mention]:
+        """A new organisation written "Owner’s Unit" or "Unit of the Owner", both parts named by an
+        organisation word ("Law School of the Cornell University"), is a unit of that owner: the
+        owner becomes a mention of its own, for the part-of fact."""
+        result = []
+        for mention in mentions:
+            result.append(mention)
+            parts = _owner_and_unit(mention.text)
+            if mention.status != "new" or mention.kind != "organization" or parts is None:
+                continue
+            owner_text, unit_text = parts
+            if self._kind_by_word.get(self._head(unit_text)) != "organization":
+                continue
+            offset = mention.text.index(owner_text)
+            owner_span = doc.char_span(mention.start + offset, mention.start + offset + len(owner_text))
+            if owner_span is None:
+                continue
+            owner = (self._known_mention(owner_span, blocked) if owner_text.casefold() in self.by_name
+                     else self._new_mention(owner_span, blocked))
+            if owner.kind == "organization" and owner.status != "ambiguous":
+                mention.part_of = owner
+                result.append(owner)
+        return result
+
+    def _resolve_short_forms(self, mentions: list[Mention]) -> None:
+        """"Astana Hub" in an article that also names the "Astana Civil Service Hub": a new
+        organisation's name whose words, in order, begin and end a longer organisation name of the
+        same article is that organisation (the graph's, or the new one)."""
+        organisations = [m for m in mentions if m.kind == "organization" and m.status != "ambiguous"]
+        for mention in organisations:
+            words = mention.text.split()
+            if mention.status != "new" or len(words) < 2:
+                continue
+            longer = {(m.candidates[0].id if m.candidates else m.text): m for m in organisations
+                      if len(m.text.split()) > len(words) and _abridges(words, m.text.split())}
+            if len(longer) != 1:
+                continue
+            [fuller] = longer.values()
+            if fuller.candidates:
+                known = fuller.candidates[0]
+                mention.candidates = [Candidate(known.id, known.label, fuller.text, self.names.containment_score)]
+            else:
+                mention.same_as = fuller.text
+
+    @staticmethod
+    def _label_units(mentions: list[Mention]) -> None:
+        """"Astana Hub’s Steering Civil Service Committee" is labelled "Steering Civil Service
+        Committee of the Astana Civil Service Hub" (the owner's label when the graph knows it)."""
+        for mention in mentions:
+            parts = _owner_and_unit(mention.text)
+            if mention.part_of is None or parts is None or not re.search(r"['’]s\s", mention.text):
+                continue
+            owner = mention.part_of
+            owner_label = owner.candidates[0].label if owner.candidates else (owner.same_as or owner.text)
+            mention.label = f"{parts[1]} of {_with_article(owner_label)}"
 
     def _split_at_names_seen_alone(self, doc, mentions: list[Mention], blocked) -> list[Mention]:
         """A new name that is another name of the article (of two words or more) followed by two
@@ -185,13 +305,16 @@ class MentionFinder:
                 first = doc.char_span(mention.start, mention.start + len(prefix))
                 second = doc.char_span(mention.end - len(rest), mention.end)
                 if first is not None and second is not None:
-                    result.extend([self._new_mention(first, blocked), self._new_mention(second, blocked)])
+                    person = self._new_mention(second, blocked)
+                    person.kind = person.kind or "person"  # two or three capitalised words after an organisation's name
+                    result.extend([self._new_mention(first, blocked), person])
                     continue
             result.append(mention)
         return result
 
     def sentences(self, text: str, furniture: tuple[str, ...] = ()) -> list[tuple[int, str]]:
-        """(start, text) of every sentence of `text`, kept to its line and outside furniture."""
+        """(start, text) of every sentence of `text`, kept to its line and outside furniture (the
+        rest of a line that furniture is glued to is kept: "Share this articleProfessor of ...")."""
         doc = self.nlp(text)
         blocked = _furniture_spans(text, furniture)
         found = []
@@ -201,8 +324,8 @@ class MentionFinder:
                 stripped = line.strip()
                 start = text.find(stripped, line_start) if stripped else -1
                 line_start += len(line) + 1
-                if stripped and start >= 0 and not any(s < start + len(stripped) and start < e for s, e in blocked):
-                    found.append((start, stripped))
+                if stripped and start >= 0:
+                    found.extend(_outside(text, start, start + len(stripped), blocked))
         return found
 
     def _worth_proposing(self, span) -> bool:
@@ -246,10 +369,16 @@ class MentionFinder:
                     continue
                 j = i + 1
                 while j < len(tokens):
-                    if _capitalised(tokens[j]) or tokens[j].text in POSSESSIVE_OR_HYPHEN and j + 1 < len(tokens) and _capitalised(tokens[j + 1]):
+                    if tokens[j].is_space and "\n" not in tokens[j].text and j + 1 < len(tokens) and (
+                            _capitalised(tokens[j + 1]) or tokens[j + 1].lower_ in self.names.connectors):
+                        j += 1  # a no-break space between two words of a name ("Hub\xa0of Civil Service")
+                    elif _capitalised(tokens[j]) or tokens[j].text in POSSESSIVE_OR_HYPHEN and j + 1 < len(tokens) and _capitalised(tokens[j + 1]):
                         j += 1
                     elif tokens[j].lower_ in self.names.connectors and j + 1 < len(tokens) and _capitalised(tokens[j + 1]):
                         j += 1
+                    elif (tokens[j].lower_ in self.names.connectors and j + 2 < len(tokens) and tokens[j + 1].lower_ == "the"
+                          and _capitalised(tokens[j + 2])):
+                        j += 2  # "Law School of the Cornell University"
                     else:
                         break
                 runs.extend(self._split_run(tokens[i:j]))
@@ -272,8 +401,8 @@ class MentionFinder:
             k += 1
         ranges = []
         for part in (piece for whole in parts for piece in self._split_part(whole)):
-            while part and (part[0].text in self.names.not_name_starts or part[0].lower_ in self.names.connectors
-                            or not part[0].is_alpha):
+            while part and (part[0].text in self.names.not_name_starts and not _hyphen_after(part[0])
+                            or part[0].lower_ in self.names.connectors or not part[0].is_alpha):
                 part = part[1:]
             while part and (part[-1].lower_ in self.names.connectors or not part[-1].is_alpha):
                 part = part[:-1]
@@ -294,7 +423,7 @@ class MentionFinder:
             return [*self._split_part(tokens[:i]), *self._split_part(tokens[i + 1:])]
         if len(tokens) >= 3 and tokens[0].is_upper and len(tokens[0]) > 1 and not has_kind and all(t.is_title for t in tokens[1:]):
             return [tokens[:1], tokens[1:]]
-        if has_kind and "in" in words:
+        if has_kind and "in" in words and not self._contained(" ".join(t.text for t in tokens)):
             i = len(words) - 1 - words[::-1].index("in")
             if 1 <= len(tokens) - i - 1 <= 2 and not any(w in self._kind_by_word for w in words[i + 1:]):
                 return [tokens[:i], tokens[i + 1:]]
@@ -318,6 +447,8 @@ class MentionFinder:
             mention.kind = "person"
         mention.candidates = self._country(written) if mention.kind == "place" else []
         mention.candidates = mention.candidates or self._fuzzy(written, mention.kind)
+        if not mention.candidates and mention.kind == "organization":
+            mention.candidates = self._contained(written)
         return mention
 
     def _country(self, written: str) -> list[Candidate]:
@@ -346,7 +477,7 @@ class MentionFinder:
                 kind = self._kind_by_word.get(word)
                 if kind:
                     return kind
-        if span.text in self.countries:
+        if span.text in self.countries or _country_code(span.text):
             return "place"
         if len(span) == 1 and span[0].is_upper and ACRONYM.fullmatch(span.text):
             return "organization"  # "EBRD", "ASPA", "AIFC": an abbreviation the graph does not know, to be reviewed
@@ -355,7 +486,35 @@ class MentionFinder:
         before = span.doc[span.start - 1] if span.start > 0 else None
         if len(span) == 1 and before is not None and before.lower_ in self.names.place_prepositions:
             return "place"  # "in Astana", "in Dubai": one word after "in" is a place, to be reviewed
+        after = span.doc[span.end] if span.end < len(span.doc) else None
+        if after is not None and after.is_lower and self._kind_by_word.get(after.lower_) in ("event", "policy", "programme", "project"):
+            return self._kind_by_word[after.lower_]  # "the One-Stop Shop initiative", "the Bolashak programme"
         return None
+
+    def _head(self, name: str) -> str:
+        """A name's head noun: its last word of kind before its first "of/for/on/in", else its
+        last word there ("Regional Hub of Civil Service in Astana": hub)."""
+        words = [w.lower() for w in re.findall(r"[\w-]+", name)]
+        cut = next((i for i, w in enumerate(words) if w in self.names.head_ends), len(words))
+        return next((w for w in reversed(words[:cut]) if w in self._kind_by_word), words[cut - 1] if cut else "")
+
+    def _contained(self, written: str) -> list[Candidate]:
+        """Known organisations whose name's words the new name holds, with the same head and few
+        other words, none of kind (names.yaml `containment_*`)."""
+        words = set(_content_words(written, self.names.connectors))
+        head = self._head(written)
+        found = {}
+        for entity in self.known.values():
+            if entity.kind != "organization":
+                continue
+            for name in entity.names:
+                theirs = set(_content_words(name, self.names.connectors))
+                extra = words - theirs
+                if (len(theirs) >= self.names.containment_min_words and theirs <= words
+                        and len(extra) <= self.names.containment_extra_words
+                        and not any(w in self._kind_by_word for w in extra) and self._head(name) == head):
+                    found.setdefault(entity.id, Candidate(entity.id, entity.label, name, self.names.containment_score))
+        return sorted(found.values(), key=lambda c: c.id)
 
     @property
     def _kind_by_word(self) -> dict[str, str]:
@@ -430,6 +589,79 @@ class MentionFinder:
             match = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", text[mention.end:mention.end + 14])
             if match and _initials(mention.text).startswith(match.group(1)[:2].upper()):
                 mention.abbreviation = match.group(1)
+
+
+def _owner_and_unit(name: str) -> tuple[str, str] | None:
+    """(owner, unit) of "Owner’s Unit" or "Unit of the Owner"; None for other names."""
+    possessive = re.fullmatch(r"(?P<owner>.+?)\s?['’]s\s+(?P<unit>.+)", name)
+    if possessive:
+        return possessive["owner"], possessive["unit"]
+    of_the = re.fullmatch(r"(?P<unit>.+?)\s+of\s+the\s+(?P<owner>.+)", name)
+    return (of_the["owner"], of_the["unit"]) if of_the else None
+
+
+def _abridges(short: list[str], long: list[str]) -> bool:
+    """The words of `short` in order within `long`, with its first and last word."""
+    if short[0] != long[0] or short[-1] != long[-1]:
+        return False
+    rest = iter(long[1:-1])
+    return all(word in rest for word in short[1:-1])
+
+
+def _outside(text: str, start: int, end: int, blocked: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """(start, text) of the parts of text[start:end] outside the blocked spans, trimmed."""
+    parts, at = [], start
+    for b_start, b_end in sorted(blocked):
+        if b_start < end and at < b_end:
+            parts.append((at, min(b_start, end)))
+            at = max(at, b_end)
+    parts.append((at, end))
+    found = []
+    for s, e in parts:
+        piece = text[s:e]
+        if piece.strip():
+            found.append((s + len(piece) - len(piece.lstrip()), piece.strip()))
+    return found
+
+
+def _token_ranges(spans) -> set[tuple[int, int]]:
+    return {(span.start, span.end) for span in spans}
+
+
+def _content_words(name: str, connectors: frozenset[str]) -> list[str]:
+    return [w for w in (w.lower() for w in re.findall(r"[\w-]+", name)) if w not in connectors]
+
+
+def _hyphen_after(token) -> bool:
+    """"One" of "One-Stop Shop": the first part of a hyphenated word is not a sentence opener."""
+    doc = token.doc
+    return not token.whitespace_ and token.i + 1 < len(doc) and doc[token.i + 1].text == "-"
+
+
+def _country_names_of(country: str) -> set[str]:
+    found = pycountry.countries.lookup(country)
+    return {n for n in (getattr(found, a, None) for a in ("name", "common_name", "official_name")) if n}
+
+
+def _country_code(text: str) -> bool:
+    """"USA": a country's ISO 3166 three-letter code written as its name."""
+    return len(text) == 3 and text.isupper() and pycountry.countries.get(alpha_3=text) is not None
+
+
+def _with_article(name: str) -> str:
+    """"the Astana Civil Service Hub", "the United Kingdom", but "Kazakhstan", "Ulster University"."""
+    first = name.split()[0]
+    if name.startswith(("the ", "The ")) or re.fullmatch(r"(?:[A-Z][\w.-]*\s)+(?:University|College)", name) or (
+            len(name.split()) == 1 and not name.isupper()) or name in country_names() and not first in ("United", "Russian"):
+        return name
+    return f"the {name}"
+
+
+def _parenthesised(name: str) -> list[str]:
+    """The two names a label "Name (ABBR)" holds: "Electronic government (e-Gov)" is also
+    "Electronic government" and "e-Gov"."""
+    match = re.fullmatch(r"(?P<name>[^()]{3,}?)\s*\((?P<short>[^()]{1,15})\)", name)
+    return [match["name"], match["short"]] if match and any(c.isupper() for c in match["short"]) else []
 
 
 def _capitalised(token) -> bool:

@@ -74,8 +74,10 @@ def described(sentences: list[tuple[int, str]], mentions: list[Mention]) -> list
             head_end = start + match.end("head")
             if sentence[begin - start:end - start] != text:
                 continue  # white space inside differs from one space: keep quotes verbatim by skipping
-            if any(s < head_end and begin < e for s, e in taken):
-                continue  # a name's words, not a description (names may sit in the tail: "a lecture at NU")
+            head_start = start + match.start("head")
+            if any(s < head_end and head_start < e for s, e in taken):
+                continue  # a name's head, not a description (names may sit before it or in the tail: "the e-Gov
+                # platform feature", "a lecture at NU")
             found.append(Mention(text, begin, end, sentence, p.heads[head.lower()], start))
             taken.append((begin, head_end))
     _same_as_fuller(found)
