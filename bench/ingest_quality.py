@@ -98,7 +98,10 @@ def measure(record_path: Path) -> dict:
         named = next((i for i, ns in draft_names.items() if ns & names(entity)), None)
         if named or entity.kind not in PROSE:
             return named
-        return next((e.id for e in draft.entities if e.kind == entity.kind and described_alike(e, entity)), None)
+        alike = [e for e in draft.entities if e.kind == entity.kind and described_alike(e, entity)]
+        best = max(alike, key=lambda e: (fuzz.token_set_ratio((e.label or "").casefold(), (entity.label or "").casefold()),
+                                         len(e.label or "")), default=None)
+        return best.id if best else None
 
     named = [e for e in in_text if e.kind in NAMED]
     named_found = {e.id: found(e) for e in named}
@@ -116,8 +119,13 @@ def measure(record_path: Path) -> dict:
     verbatim = [q for q in quotes if normalise(q) in text]
     furniture = [q for q in quotes if any(normalise(p) in normalise(q) for p in draft.article.furniture)]
     posts = _posts(curated), _posts(draft)
-    figures = _figures(curated), _figures(draft)
-    dates = _event_dates(curated), _event_dates(draft)
+    # draft id -> curated id, a match by id or name before one by description (a conference's name
+    # is within the labels of its panel and its section works too)
+    by_name = {e.id: e.id if e.id in by_id else next((i for i, ns in draft_names.items() if ns & names(e)), None) for e in in_text}
+    as_curated = {found_id: e.id for e in in_text if not by_name[e.id] and (found_id := found(e))}
+    as_curated.update({found_id: curated_id for curated_id, found_id in by_name.items() if found_id})
+    figures = _figures(curated), _figures(draft, as_curated)
+    dates = _event_dates(curated), _event_dates(draft, as_curated)
     return {
         "article": curated.article.file,
         "posts": (len(posts[0] & posts[1]), len(posts[0]), len(posts[1])),
@@ -125,8 +133,10 @@ def measure(record_path: Path) -> dict:
         "event dates": (len(dates[0] & dates[1]), len(dates[0]), len(dates[1])),
         "posts missed": sorted(" at ".join(p) for p in posts[0] - posts[1]),
         "posts wrong": sorted(" at ".join(p) for p in posts[1] - posts[0]),
-        "figures missed": sorted(f"{q} {v}" for v, q in figures[0] - figures[1]),
-        "figures wrong": sorted(f"{q} {v}" for v, q in figures[1] - figures[0]),
+        "figures missed": sorted(f"{q} {v} ({s})" for s, v, q in figures[0] - figures[1]),
+        "figures wrong": sorted(f"{q} {v} ({s})" for s, v, q in figures[1] - figures[0]),
+        "dates missed": sorted(f"{d} ({s})" for s, d in dates[0] - dates[1]),
+        "dates wrong": sorted(f"{d} ({s})" for s, d in dates[1] - dates[0]),
         "named": (len(matched & set(named_found.values())), len(named)),
         "named missed": sorted(e.label for e in named if not named_found[e.id]),
         "precision": (sum(1 for p in proposals if p.id in matched), len(proposals)),
@@ -163,14 +173,18 @@ def _posts(record) -> set[tuple[str, str]]:
     return found
 
 
-def _figures(record) -> set[tuple[int, str]]:
-    """(value, qualifier) of every stated figure."""
-    return {(int(f.value["value"]), str(f.value["qualifier"])) for e in record.entities for f in e.facts
+def _figures(record, as_curated: dict[str, str] | None = None) -> set[tuple[str, int, str]]:
+    """(subject, value, qualifier) of every stated figure; a draft's subject by the curated
+    entity it was matched to (its own id when none)."""
+    subject = (lambda i: as_curated.get(i, i)) if as_curated is not None else (lambda i: i)
+    return {(subject(e.id), int(f.value["value"]), str(f.value["qualifier"])) for e in record.entities for f in e.facts
             if isinstance(f.value, dict) and "value" in f.value}
 
 
-def _event_dates(record) -> set[str]:
-    return {str(f.value) for e in record.entities for f in e.facts
+def _event_dates(record, as_curated: dict[str, str] | None = None) -> set[tuple[str, str]]:
+    """(event, date) of every start and end date of an event, matched as `_figures`."""
+    subject = (lambda i: as_curated.get(i, i)) if as_curated is not None else (lambda i: i)
+    return {(subject(e.id), f"{f.predicate.split(':')[1]} {f.value}") for e in record.entities for f in e.facts
             if e.kind == "event" and f.predicate in ("schema:startDate", "schema:endDate")}
 
 
@@ -238,7 +252,7 @@ def main() -> None:
         for row in rows:
             print(f"\n{row['article']}")
             for key in ("named missed", "not real", "prose missed", "prose not real", "unresolved known", "false merges", "posts missed", "posts wrong",
-                        "figures missed", "figures wrong"):
+                        "figures missed", "figures wrong", "dates missed", "dates wrong"):
                 if row[key]:
                     print(f"  {key}: {', '.join(row[key])}")
 

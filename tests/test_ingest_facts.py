@@ -70,9 +70,39 @@ def test_durations_years_and_figures_with_nothing_to_belong_to_are_not_proposed(
 
 
 def test_an_event_date_needs_one_named_event_in_its_sentence(finder):
-    found = facts_of(finder, "On 13 February 2019, the session took place within the World Government Summit in Dubai.")
-    assert [(f.predicate, str(f.value)) for f in found.facts] == [("schema:startDate", "2019-02-13")]
+    found = facts_of(finder, "The World Government Summit opened on 12 February 2019 in Dubai.")
+    assert [(f.predicate, str(f.value)) for f in found.facts] == [("schema:startDate", "2019-02-12")]
     assert facts_of(finder, "On 13 February 2019, the session took place in Dubai.").facts == []
+
+
+def test_a_date_opening_a_sentence_is_its_subjects_not_that_of_the_event_it_took_place_within(finder):
+    found = facts_of(finder, "On 13 February 2019, the session took place within the World Government Summit in Dubai.")
+    assert found.facts == []
+
+
+def test_a_date_opening_a_sentence_goes_to_the_event_right_after_it(finder):
+    text = ("Between 9 and 11 June 2025, a Summer Training Series has been held, including a Guest Lecture "
+            "and an Executive Conference.")
+    found = facts_of(finder, text)
+    assert {(f.subject.text, f.predicate, str(f.value)) for f in found.facts if f.predicate.startswith("schema:")} == {
+        ("Summer Training Series", "schema:startDate", "2025-06-09"), ("Summer Training Series", "schema:endDate", "2025-06-11")}
+
+
+def test_a_year_written_before_an_events_name_is_its_year(finder):
+    found = facts_of(finder, "The session took place within the 7th 2019 World Government Summit in Dubai.")
+    assert [(f.subject.text, str(f.value), f.quote) for f in found.facts] == [
+        ("World Government Summit", "2019", "2019 World Government Summit")]
+
+
+def test_today_is_kept_for_the_articles_date(finder):
+    [fact] = facts_of(finder, "The International Conference on Reform was hosted today in Astana.").facts
+    assert (fact.subject.text, fact.value.days_before, fact.value.phrase) == ("International Conference on Reform", 0, "was hosted today")
+
+
+def test_a_figure_after_what_something_took_place_within_is_not_that_things(finder):
+    text = "The session took place within the World Government Summit, bringing together experts from over 15 countries."
+    found = facts_of(finder, text)
+    assert found.facts == [] and any("15 countries" in why for why in found.for_review)
 
 
 def test_a_post_with_no_title_is_former_in_the_past_tense(finder):

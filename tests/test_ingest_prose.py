@@ -49,3 +49,14 @@ def test_a_quoted_title_after_an_event_word_names_an_event(finder):
     mentions = finder.find(text)
     quoted_events(text, mentions)
     assert [(m.text, m.kind) for m in mentions if "Model" in m.text] == [("Nazarbayev and Kazakhstan Model of Civil Service", "event")]
+
+
+def test_what_something_is_said_to_be_is_not_a_new_one(finder):
+    assert descriptions(finder, "The summit is a large global platform for reformers. They launched a new platform for reformers.") == [
+        ("new platform for reformers", "policy")]
+
+
+def test_a_shorter_description_whose_words_are_in_a_fuller_one_joins_it(finder):
+    text = "The centre has launched a series of events. Between 9 and 11 June 2025, a series of three events have been held."
+    found = described(finder.sentences(text), finder.find(text))
+    assert [(m.text, m.same_as) for m in found] == [("series of events", "series of three events"), ("series of three events", None)]

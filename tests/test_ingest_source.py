@@ -123,6 +123,13 @@ def test_plain_text_states_no_publisher_or_url_and_body_lines_are_never_furnitur
             assert not (len(passage) > 200 and passage.endswith("."))
 
 
+def test_an_outlet_the_text_credits_is_its_publisher_with_the_phrase_as_evidence():
+    source = seed("000")
+    assert (source.publisher.value, source.publisher.origin) == ("DKnews.kz", "text")
+    assert source.publisher.evidence == "DKnews.kz\xa0reports"  # verbatim: the page has a no-break space there
+    assert source.publisher.evidence in source.text
+
+
 def test_the_command_line_overrides_replace_what_was_read():
     source = read_source(CORPUS / SEEDS["003"], url="https://example.org/a", publisher="UNDP Kazakhstan",
                          published="2016-01-29")

@@ -23,11 +23,12 @@ from typing import Any
 from ruamel.yaml import YAML
 
 import patterns
-from graph.ingest.facts import DraftFact, Facts, Post
-from graph.ingest.mentions import Known, Mention, country_names
+from graph.ingest.facts import ArticleDate, DraftFact, Facts, Post
+from graph.ingest.mentions import Known, Mention, country_names, name_patterns, with_article
 from graph.ingest.source import Source, Stated
 
 MAX_SLUG_WORDS = 8
+HEAD_ENDS = name_patterns().head_ends
 
 
 @cache
@@ -136,7 +137,10 @@ class DraftWriter:
         published = _full_date(source.published)
         self.as_of = (published, source.published.evidence) if published and source.published.evidence else None
         for fact in facts.facts:
-            self._add_fact(entry_of, fact)
+            if isinstance(fact.value, ArticleDate):
+                fact = self._dated(fact, facts)
+            if fact is not None:
+                self._add_fact(entry_of, fact)
         for post in facts.posts:
             position = self._position(entry_of, post)
             if position is not None and position["id"] not in {e["id"] for e in entities}:
@@ -175,6 +179,17 @@ class DraftWriter:
         if item not in facts:
             facts.append(item)
 
+    def _dated(self, fact: DraftFact, facts: Facts) -> DraftFact | None:
+        """"was hosted today" with the article's date: that date, quoted from the line that states
+        it; with no date stated, listed for review."""
+        relative: ArticleDate = fact.value
+        if self.as_of is None:
+            facts.for_review.append(f"{fact.predicate} of {fact.subject.text}: \"{relative.phrase}\", and the article states no date")
+            return None
+        date, line = self.as_of
+        return DraftFact(fact.subject, fact.predicate, date - datetime.timedelta(days=relative.days_before), line,
+                         note=f"the article's date ({line}) with \"{relative.phrase}\"")
+
     def _conflict(self, entity_id: str, predicate: str, value) -> str | None:
         """What the graph already says for the same entity and property when it differs: both are
         kept, each in its own article's graph with its quote, so "as of when, according to whom"
@@ -190,7 +205,7 @@ class DraftWriter:
         if person is None or org is None or not person["id"].startswith("person/"):
             return None
         if post.title:
-            label = f"{post.title[:1].upper()}{post.title[1:]} of {org['label']}"
+            label = f"{post.title[:1].upper()}{post.title[1:]} of {with_article(org['label'])}"
         else:  # "Dr. Knox worked at Ulster University": the article gives no title
             label = f"Post at {org['label']} ({person['label']})"
         position_id = self._new_id("position", f"{person['id'].split('/', 1)[1]} {slugify(post.title or 'post')} {org['id'].split('/', 1)[1]}")
@@ -263,9 +278,11 @@ class DraftWriter:
         if kind == "place":
             return "Country" if label in country_names() else "Place"
         words = [w.lower() for w in re.findall(r"[A-Za-z]+", label)]
-        for word in reversed(words):
-            if word in _classes():
-                return _classes()[word]
+        cut = next((i for i, w in enumerate(words) if w in HEAD_ENDS), len(words))
+        for part in (words[:cut], words):  # the head first: "Law School of the Cornell University" is a school
+            for word in reversed(part):
+                if word in _classes():
+                    return _classes()[word]
         return _KIND_CLASSES[kind]
 
     def _article(self, source: Source, slug: str, file_name: str, proposals: list[Proposal],
@@ -275,7 +292,8 @@ class DraftWriter:
         article["publisher"] = self._agent(source.publisher, entities, "organization")
         article["author"] = self._agent(source.author, entities, "person")
         evidence = {name: stated.evidence for name, stated in (("title", source.title), ("published", source.published),
-                                                                ("author", source.author)) if stated and stated.evidence}
+                                                                ("author", source.author), ("publisher", source.publisher))
+                    if stated and stated.evidence}
         if evidence:
             article["evidence"] = evidence
         if source.furniture:
@@ -302,7 +320,8 @@ class DraftWriter:
                                  "review": {"status": "resolved", "written": [stated.value], "score": 1.0}})
                 return known.id
         new_id = self._new_id(kind, stated.value)
-        entities.append({"id": new_id, "type": _KIND_CLASSES[kind], "label": stated.value, "quote": stated.evidence,
+        credited = kind == "organization" and stated.origin == "text"  # "DKnews.kz reports": a news outlet
+        entities.append({"id": new_id, "type": "NewsOutlet" if credited else _KIND_CLASSES[kind], "label": stated.value, "quote": stated.evidence,
                          **({} if stated.evidence else {"metadata": True}),
                          "review": {"status": "new", "written": [stated.value], "reason": f"the article's {kind} ({stated.origin})"}})
         return new_id

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.ingest.mentions import Mention, NamePatterns
+from graph.ingest.mentions import Mention, NamePatterns, name_patterns
 
 QUALIFIERS = {"over": "over", "more than": "over", "above": "over", "at least": "over", "in excess of": "over",
               "around": "around", "about": "around", "approximately": "around", "some": "around", "nearly": "around",
@@ -35,7 +35,8 @@ NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7
                 "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
 UNIT_KINDS = (  # (words in the unit, property, the kinds of subject it may belong to)
     (("member", "members", "member-countries", "member-states"), "kgo:memberCount", ("organization",)),
-    (("participants", "participant", "people", "officials", "experts", "countries", "delegates", "attendees", "executors"),
+    (("participants", "participant", "people", "officials", "experts", "countries", "delegates", "attendees", "executors",
+      "organizations", "organisations"),
      "kgo:participantCount", ("event", "organization")),
     (("events", "tasks", "steps", "sessions", "stages", "components"), "kgo:componentCount", ("event", "policy", "organization")),
 )
@@ -49,6 +50,7 @@ _FIGURE = re.compile(
 _DAY_MONTH_YEAR = re.compile(r"\b(?P<day>\d{1,2})\s+(?P<month>" + MONTHS + r")\s+(?P<year>\d{4})\b")
 _MONTH_DAY_YEAR = re.compile(r"\b(?P<month>" + MONTHS + r")\s+(?P<day>\d{1,2}),\s+(?P<year>\d{4})\b")
 _RANGE = re.compile(r"\b[Bb]etween\s+(?P<first>\d{1,2})\s+and\s+(?P<last>\d{1,2})\s+(?P<month>" + MONTHS + r")\s+(?P<year>\d{4})\b")
+_CONTAINER_BEFORE = re.compile(r"\b(?:within|during|at|inside)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 _UNIT_STOP = {"from", "of", "in", "at", "to", "and", "who", "which", "that", "on", "with", "for", "by", "as"}
 
 
@@ -62,6 +64,15 @@ class DraftFact:
     value: Any
     quote: str
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleDate:
+    """A date the text gives relative to the article's own ("was hosted today"): the draft writer
+    makes it a date when the article's date is known, else lists it for review."""
+
+    days_before: int  # 0 for "today", 1 for "yesterday"
+    phrase: str  # as written: "was hosted today"
 
 
 @dataclass
@@ -89,7 +100,7 @@ def extract(text: str, sentences: list[tuple[int, str]], mentions: list[Mention]
         in_sentence = sorted((m for m in mentions if start <= m.start and m.end <= start + len(sentence)), key=lambda m: m.start)
         found.posts.extend(_posts(text, in_sentence, names))
         _figures(start, sentence, in_sentence, mentions, found)
-        _event_dates(sentence, in_sentence, found)
+        _event_dates(start, sentence, in_sentence, found)
     for mention in mentions:
         if mention.part_of is not None:  # "the Astana Hub’s Steering Civil Service Committee"
             found.facts.append(DraftFact(mention, "kgo:subOrganizationOf", mention.part_of, mention.text))
@@ -246,40 +257,71 @@ def _property(unit: str) -> tuple[str, tuple[str, ...]]:
 
 def _figure_subject(sentence_start: int, sentence: str, at: int, in_sentence: list[Mention], everything: list[Mention],
                     kinds: tuple[str, ...]) -> Mention | None:
+    around = [m for m in in_sentence if m.start - sentence_start <= at < m.end - sentence_start and m.kind in kinds]
+    if around:
+        return around[-1]  # "a series of three events": the figure is inside the description it counts
     before = [m for m in in_sentence if m.end - sentence_start <= at and m.kind in kinds]
     if before:
-        return before[-1]
+        subject = before[-1]
+        # "took place within the 7th 2019 World Government Summit in Dubai, bringing together ... over
+        # 15 countries": what a thing happens within or at is not what the figure counts
+        return None if _CONTAINER_BEFORE.search(sentence[:subject.start - sentence_start]) else subject
     referring = re.match(r"\s*(?:This|The)\s+(\w+)", sentence)
     if referring:
         word = referring.group(1).lower()
         earlier = [m for m in everything if m.kind in kinds and word in m.text.lower() and m.end <= sentence_start]
+        # "This summit": an event whose name has "summit", before an organisation named after it
+        earlier.sort(key=lambda m: m.kind == _word_kind(word))
         if earlier:
             return earlier[-1]
     return None
 
 
+def _word_kind(word: str) -> str | None:
+    return next((kind for kind, words in name_patterns().kinds.items() if word in words), None)
+
+
 # -- event dates -------------------------------------------------------------------------------------
 
-def _event_dates(sentence: str, in_sentence: list[Mention], found: Facts) -> None:
-    events = {m.text: m for m in in_sentence if m.kind == "event"}
-    if len(events) != 1:
-        return
-    [event] = events.values()
+RELATIVE_DAYS = {"today": 0, "yesterday": 1}
+_RELATIVE = re.compile(r"\b(?:(?:was|were|is|are|has been|have been)\s+)?(?:\w+ed\s+)?(?P<word>today|yesterday)\b")
+_YEAR_BEFORE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s+$")  # "the 7th 2019 World Government Summit"
+DATE_SUBJECT_REACH = 12  # characters between a sentence's opening date and the event it dates ("..., a series")
+
+
+def _event_dates(sentence_start: int, sentence: str, in_sentence: list[Mention], found: Facts) -> None:
+    """A day, a range or a year for the event a sentence dates: the one event it names, or the
+    event right after a date that opens the sentence ("Between 9 and 11 June 2025, a series of
+    three events have been held, including ..."); a year written just before an event's name
+    ("the 7th 2019 World Government Summit"); "today" read against the article's date."""
+    events = [m for m in in_sentence if m.kind == "event"]
+    for event in events:
+        year = _YEAR_BEFORE.search(sentence[:event.start - sentence_start])
+        if year:
+            found.facts.append(DraftFact(event, "schema:startDate", year["year"], f"{year['year']} {event.text}"))
+    named = {m.text: m for m in events}
     ranged = _RANGE.search(sentence)
+    day = next((match for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR) if (match := pattern.search(sentence))), None)
+    stated = ranged or day
+    opening = stated is not None and re.match(r"\W*(?:[Oo]n\s+|[Ii]n\s+)?$", sentence[:stated.start()]) and sentence[stated.end():].startswith(",")
+    if opening:  # the date is the sentence's: it goes to the event that is its subject, if one is named
+        after = [m for m in events if 0 <= m.start - sentence_start - stated.end() <= DATE_SUBJECT_REACH]
+        named = {after[0].text: after[0]} if after else {}
+    if len(named) != 1:
+        return
+    [event] = named.values()
     if ranged:
         month = _month(ranged["month"])
         start = datetime.date(int(ranged["year"]), month, int(ranged["first"]))
         end = datetime.date(int(ranged["year"]), month, int(ranged["last"]))
-        quote = ranged.group(0)
-        found.facts.append(DraftFact(event, "schema:startDate", start, quote))
-        found.facts.append(DraftFact(event, "schema:endDate", end, quote))
-        return
-    for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
-        match = pattern.search(sentence)
-        if match:
-            date = datetime.date(int(match["year"]), _month(match["month"]), int(match["day"]))
-            found.facts.append(DraftFact(event, "schema:startDate", date, match.group(0)))
-            return
+        found.facts.append(DraftFact(event, "schema:startDate", start, ranged.group(0)))
+        found.facts.append(DraftFact(event, "schema:endDate", end, ranged.group(0)))
+    elif day:
+        date = datetime.date(int(day["year"]), _month(day["month"]), int(day["day"]))
+        found.facts.append(DraftFact(event, "schema:startDate", date, day.group(0)))
+    elif relative := _RELATIVE.search(sentence):
+        found.facts.append(DraftFact(event, "schema:startDate", ArticleDate(RELATIVE_DAYS[relative["word"]], relative.group(0)),
+                                     relative.group(0)))
 
 
 def _month(name: str) -> int:

@@ -166,7 +166,7 @@ class MentionFinder:
         self.folded = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.by_name: dict[str, list[Known]] = {}
         for entity in known:
-            for name in dict.fromkeys([*entity.names, *(part for n in entity.names for part in _parenthesised(n))]):
+            for name in _variants(entity):
                 self.by_name.setdefault(name.casefold(), []).append(entity)
                 one_word = len(name.split()) == 1  # "Academy", "Knox": as written, or "academy" would match
                 matcher = self.exact if one_word or len(name) <= SHORT_NAME or name.isupper() else self.folded
@@ -229,7 +229,7 @@ class MentionFinder:
             if known.kind == "organization" and matched:
                 candidates.append(Candidate(known.id, known.label, matched, self.names.containment_score))
         mention = Mention(span.text, span.start_char, span.end_char, *_quoted(span, blocked, "organization"), candidates)
-        mention.label = f"{body} of {_with_article(country)}"
+        mention.label = f"{body} of {with_article(country)}"
         return mention
 
     # -- a unit named by its owner ("the Astana Hub’s Steering Civil Service Committee") --------------
@@ -288,7 +288,7 @@ class MentionFinder:
                 continue
             owner = mention.part_of
             owner_label = owner.candidates[0].label if owner.candidates else (owner.same_as or owner.text)
-            mention.label = f"{parts[1]} of {_with_article(owner_label)}"
+            mention.label = f"{parts[1]} of {with_article(owner_label)}"
 
     def _split_at_names_seen_alone(self, doc, mentions: list[Mention], blocked) -> list[Mention]:
         """A new name that is another name of the article (of two words or more) followed by two
@@ -648,13 +648,28 @@ def _country_code(text: str) -> bool:
     return len(text) == 3 and text.isupper() and pycountry.countries.get(alpha_3=text) is not None
 
 
-def _with_article(name: str) -> str:
-    """"the Astana Civil Service Hub", "the United Kingdom", but "Kazakhstan", "Ulster University"."""
-    first = name.split()[0]
-    if name.startswith(("the ", "The ")) or re.fullmatch(r"(?:[A-Z][\w.-]*\s)+(?:University|College)", name) or (
-            len(name.split()) == 1 and not name.isupper()) or name in country_names() and not first in ("United", "Russian"):
-        return name
-    return f"the {name}"
+def with_article(name: str) -> str:
+    """A name as it follows "of": "the Astana Civil Service Hub", "the United Kingdom", "the UNDP",
+    but "Kazakhstan", "Nazarbayev University", "Astana"."""
+    words = name.split()
+    bare = (name.startswith(("the ", "The "))
+            or re.fullmatch(r"(?:[A-Z][\w.-]*\s)+(?:University|College)", name) is not None  # "Ulster University"
+            or len(words) == 1 and not name.isupper()  # "Astana", "Kazakhstan"
+            or name in country_names() and words[0] not in ("United", "Russian"))
+    return name if bare else f"the {name}"
+
+
+GOAL_OBJECT = re.compile(r"[A-Z][a-z]+ing\s+the\s+(?P<object>(?:\S+\s+){2,}\S+)")  # "Joining the top 30 developed countries"
+
+
+def _variants(entity: Known) -> list[str]:
+    """The names an entity is matched by: its names, both halves of "Name (ABBR)", and for a
+    policy or goal labelled "Verbing the Object" (three words or more) the object alone, as a
+    headline writes it ("Kazakhstan in top 30 developed countries")."""
+    names = [*entity.names, *(part for name in entity.names for part in _parenthesised(name))]
+    if entity.kind == "policy":
+        names += [goal["object"] for name in entity.names if (goal := GOAL_OBJECT.fullmatch(name))]
+    return list(dict.fromkeys(names))
 
 
 def _parenthesised(name: str) -> list[str]:

@@ -25,6 +25,7 @@ from graph.ingest.mentions import Mention
 MAX_BODY_WORDS = 5
 MAX_TAIL_WORDS = 4
 TAIL_ENDS = frozenset({"and", "or", "which", "that", "who", "to", "in", "on", "at", "by", "with", "from", "during", "since"})
+_COPULA_BEFORE = re.compile(r"\b(?:is|was|are|were|be|been|becomes|became|remains|remained)\s+$", re.IGNORECASE)
 QUOTED_TITLE_REACH = 30  # characters between an event word and the quoted title it introduces
 
 
@@ -66,6 +67,8 @@ def described(sentences: list[tuple[int, str]], mentions: list[Mention]) -> list
             body, head, tail = match["body"].strip(), match["head"], _tail(match["tail"] or "", p)
             if not body and not tail and match["det"].lower() in ("the", "this", "these", "its", "their"):
                 continue  # "the conference": a reference to one already named
+            if match["det"].lower() in ("a", "an") and _COPULA_BEFORE.search(sentence[:match.start()]):
+                continue  # "The summit is a large global platform": what something is, not a new one
             if any(w.lower() in p.stop_words or w.lower() in p.tail_words or w.lower() in ("and", "or") for w in body.split()):
                 continue  # "the last event in the series" (which one, not what), "the rule of law" (not a law)
             text = " ".join(part for part in (body, head, tail) if part)
@@ -85,13 +88,24 @@ def described(sentences: list[tuple[int, str]], mentions: list[Mention]) -> list
 
 
 def _same_as_fuller(found: list[Mention]) -> None:
-    """"executive training" and "an executive training for senior government officials" are one
-    event: the shorter is taken as the fuller one, which labels it."""
+    """"executive training" and "an executive training for senior government officials", "series
+    of events" and "series of three events" are one event: the shorter (its words in order in the
+    fuller, the first and the last word the same, or its start) is taken as the fuller one, which
+    labels it."""
     for mention in found:
         fuller = [m for m in found if m is not mention and m.kind == mention.kind and len(m.text) > len(mention.text)
-                  and m.text.lower().startswith(mention.text.lower() + " ")]
+                  and (m.text.lower().startswith(mention.text.lower() + " ") or _within(mention.text, m.text))]
         if fuller:
             mention.same_as = max(fuller, key=lambda m: len(m.text)).text
+
+
+def _within(short: str, long: str) -> bool:
+    """The words of `short` in order in `long`, with its first and its last word."""
+    shorter, longer = short.lower().split(), long.lower().split()
+    if len(shorter) < 2 or shorter[0] != longer[0] or shorter[-1] != longer[-1]:
+        return False
+    rest = iter(longer[1:-1])
+    return all(word in rest for word in shorter[1:-1])
 
 
 def _tail(tail: str, p: ProsePatterns) -> str:

@@ -155,10 +155,12 @@ def read_source(path: Path, url: str | None = None, publisher: str | None = None
     stated_title = _title(content, glued, date_line, rules)
     stated_published = Stated(date_value, date_line.raw, "text") if date_line is not None else None
     stated_author = _author(content, rules)
+    credited = _publisher_credit(content, rules)
     stated_publisher = stated_url = None
     if kind == "html":
         stated_title, stated_published, stated_author, stated_publisher, stated_url = _with_page(
             page, (stated_title, stated_published, stated_author), lines, whole, notes)
+    stated_publisher = stated_publisher or credited
 
     count = len(furniture)
     notes.append(f"{count} furniture passage{'s' if count != 1 else ''} marked" if count else "no furniture found")
@@ -400,6 +402,7 @@ class FurnitureRules:
     byline_words: tuple[int, int]
     byline_max_chars: int
     not_names: frozenset[str]
+    publisher_credit: re.Pattern
 
 
 @lru_cache(maxsize=4)
@@ -424,6 +427,7 @@ def furniture_rules(path: Path = FURNITURE) -> FurnitureRules:
             byline_words=(int(byline["min_words"]), int(byline["max_words"])),
             byline_max_chars=int(byline["max_chars"]),
             not_names=frozenset(byline.get("not_names") or ()),
+            publisher_credit=re.compile(data["publisher_credit"]),
         )
     except (OSError, KeyError, TypeError, ValueError, re.error) as error:
         raise KgError(f"{path}: the furniture rules cannot be read ({error})") from None
@@ -617,6 +621,15 @@ def _looks_like_headline(said: str, rules: FurnitureRules) -> bool:
             and bool(_TITLE_OPENING.match(said)) and not said[0].islower()
             and len(_WORD.findall(said)) >= MIN_TITLE_WORDS
             and date_of_line(said) is None and _byline_name(said, rules) is None)
+
+
+def _publisher_credit(content: list[_Line], rules: FurnitureRules) -> Stated | None:
+    """The outlet the text credits ("DKnews.kz reports"), with that phrase as its evidence."""
+    for line in content:
+        match = rules.publisher_credit.search(line.raw)
+        if match:
+            return Stated(match["outlet"], match.group(0), "text")
+    return None
 
 
 def _author(content: list[_Line], rules: FurnitureRules) -> Stated | None:
