@@ -268,6 +268,9 @@ def test_line_endings_and_a_byte_order_mark_are_kept(tmp_path):
     ("28 January 2016 at 2:05 pm GMT+06:00", "2016-01-28"),
     ("June 2025 | 10:15", "2025-06"),  # a time gives no day
     ("Date: 2019", "2019"),
+    ("Astana, 14 March 2024", "2024-03-14"),  # a dateline's city
+    ("ALMATY – June 3, 2023", "2023-06-03"),
+    ("Astana, the capital", None),
     ("Jan 28", None),          # no year: none is invented
     ("9-11 June 2025", None),  # a range is no one date
     ("12.06.2025 10:15", None),

@@ -36,7 +36,7 @@ NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7
 UNIT_KINDS = (  # (words in the unit, property, the kinds of subject it may belong to)
     (("member", "members", "member-countries", "member-states"), "kgo:memberCount", ("organization",)),
     (("participants", "participant", "people", "officials", "experts", "countries", "delegates", "attendees", "executors",
-      "organizations", "organisations"),
+      "organizations", "organisations", "servants", "employees", "specialists", "representatives", "students", "trainees"),
      "kgo:participantCount", ("event", "organization")),
     (("events", "tasks", "steps", "sessions", "stages", "components"), "kgo:componentCount", ("event", "policy", "organization")),
 )
@@ -222,8 +222,8 @@ def _figures(sentence_start: int, sentence: str, in_sentence: list[Mention], eve
         if re.fullmatch(r"(19|20)\d\d", number) or match.start() > 0 and sentence[match.start() - 1] in "-/\"“'‘":
             continue  # a year, part of a date or code, or the start of a quoted name ("100 concrete steps")
         unit = _unit(match["unit"])
-        if not unit or unit.split()[0].lower() in DURATION_WORDS:
-            continue  # "for 8 years" is a duration, not a figure
+        if not unit or unit.split()[0].lower() in DURATION_WORDS or unit.split()[0] in name_patterns().calendar_words:
+            continue  # "for 8 years" is a duration, "14 March" a date, not a figure
         value = NUMBER_WORDS.get(number) or int(number.replace(",", ""))
         qualifier = QUALIFIERS.get((match["qualifier"] or "").strip().lower(), "exactly")
         predicate, kinds = _property(unit)

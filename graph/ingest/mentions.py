@@ -167,6 +167,8 @@ class MentionFinder:
         self.by_name: dict[str, list[Known]] = {}
         for entity in known:
             for name in _variants(entity):
+                if all(w.lower() in self._kind_words for w in re.findall(r"[\w-]+", name)):
+                    continue  # "Academy", "the Hub": what one article calls its own Academy, not a name
                 self.by_name.setdefault(name.casefold(), []).append(entity)
                 one_word = len(name.split()) == 1  # "Academy", "Knox": as written, or "academy" would match
                 matcher = self.exact if one_word or len(name) <= SHORT_NAME or name.isupper() else self.folded
@@ -200,6 +202,7 @@ class MentionFinder:
         mentions = self._split_at_names_seen_alone(doc, mentions, blocked)
         mentions = self._units_of_owners(doc, mentions, blocked)
         self._resolve_short_forms(mentions)
+        _follow_same_as(mentions)
         self._label_units(mentions)
         self._resolve_surnames(mentions)
         self._abbreviations(text, mentions)
@@ -251,12 +254,31 @@ class MentionFinder:
             owner_span = doc.char_span(mention.start + offset, mention.start + offset + len(owner_text))
             if owner_span is None:
                 continue
-            owner = (self._known_mention(owner_span, blocked) if owner_text.casefold() in self.by_name
-                     else self._new_mention(owner_span, blocked))
+            if all(w.lower() in self._kind_words for w in owner_text.split()):  # "the Hub’s Steering Committee"
+                owner = self._antecedent(owner_span, result, blocked)
+                if owner is None:
+                    continue
+            else:
+                owner = (self._known_mention(owner_span, blocked) if owner_text.casefold() in self.by_name
+                         else self._new_mention(owner_span, blocked))
             if owner.kind == "organization" and owner.status != "ambiguous":
                 mention.part_of = owner
                 result.append(owner)
         return result
+
+    def _antecedent(self, span, before: list[Mention], blocked) -> Mention | None:
+        """"Hub" in "the Hub’s Steering Committee": the organisation with that head the article
+        named last before it, as a mention of its own at `span`."""
+        head = span[-1].lower_
+        earlier = [m for m in before if m.kind == "organization" and m.status != "ambiguous" and m.end <= span.start_char
+                   and self._head(m.text) == head and len(m.text.split()) > 1]
+        if not earlier:
+            return None
+        named = earlier[-1]
+        mention = Mention(span.text, span.start_char, span.end_char, *_quoted(span, blocked, "organization"), list(named.candidates))
+        if not named.candidates:
+            mention.same_as = named.same_as or named.text
+        return mention
 
     def _resolve_short_forms(self, mentions: list[Mention]) -> None:
         """"Astana Hub" in an article that also names the "Astana Civil Service Hub": a new
@@ -268,7 +290,8 @@ class MentionFinder:
             if mention.status != "new" or len(words) < 2:
                 continue
             longer = {(m.candidates[0].id if m.candidates else m.text): m for m in organisations
-                      if len(m.text.split()) > len(words) and _abridges(words, m.text.split())}
+                      if len(m.text.split()) > len(words)
+                      and (_abridges(words, m.text.split()) or _without_country(m.text) == mention.text)}
             if len(longer) != 1:
                 continue
             [fuller] = longer.values()
@@ -301,7 +324,7 @@ class MentionFinder:
                            if a != mention.text and mention.text.startswith(a + " ")), None)
             rest = mention.text[len(prefix) + 1:] if prefix else ""
             if (mention.status == "new" and prefix and len(prefix.split()) >= 2 and 2 <= len(rest.split()) <= 3
-                    and not any(w.lower() in self._kind_by_word for w in rest.split())):
+                    and all(w[:1].isupper() for w in rest.split()) and not any(w.lower() in self._kind_by_word for w in rest.split())):
                 first = doc.char_span(mention.start, mention.start + len(prefix))
                 second = doc.char_span(mention.end - len(rest), mention.end)
                 if first is not None and second is not None:
@@ -381,7 +404,8 @@ class MentionFinder:
                         j += 2  # "Law School of the Cornell University"
                     else:
                         break
-                runs.extend(self._split_run(tokens[i:j]))
+                start = i - 2 if i >= 2 and _hyphen_after(tokens[i - 2]) and tokens[i - 2].is_lower and len(tokens[i - 2]) <= 2 else i
+                runs.extend(self._split_run(tokens[start:j]))  # from "e-" of "e-Governance Academy"
                 i = j
         return runs
 
@@ -598,6 +622,25 @@ def _owner_and_unit(name: str) -> tuple[str, str] | None:
         return possessive["owner"], possessive["unit"]
     of_the = re.fullmatch(r"(?P<unit>.+?)\s+of\s+the\s+(?P<owner>.+)", name)
     return (of_the["owner"], of_the["unit"]) if of_the else None
+
+
+def _follow_same_as(mentions: list[Mention]) -> None:
+    """A mention the same as one that is itself the same as a third is the same as the third."""
+    fuller = {m.text: m.same_as for m in mentions if m.same_as and m.same_as != m.text}
+    for mention in mentions:
+        seen = set()
+        while mention.same_as in fuller and mention.same_as not in seen:
+            seen.add(mention.same_as)
+            mention.same_as = fuller[mention.same_as]
+
+
+def _without_country(name: str) -> str | None:
+    """"Agency for Civil Service Affairs" of "Agency for Civil Service Affairs of the Republic of
+    Kazakhstan": a name without the country it ends with."""
+    match = re.fullmatch(r"(?P<name>.+?)\s+of\s+(?:the\s+)?(?P<country>.+)", name)
+    if match and (match["country"] in country_names() or match["country"].startswith("Republic of ")):
+        return match["name"]
+    return None
 
 
 def _abridges(short: list[str], long: list[str]) -> bool:

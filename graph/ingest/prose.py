@@ -78,6 +78,9 @@ def described(sentences: list[tuple[int, str]], mentions: list[Mention]) -> list
             if sentence[begin - start:end - start] != text:
                 continue  # white space inside differs from one space: keep quotes verbatim by skipping
             head_start = start + match.start("head")
+            if any(m.status == "new" and m.kind == p.heads[head.lower()] and sentence[m.end - start:head_start - start].isspace()
+                   for m in mentions if start <= m.end <= head_start):
+                continue  # "the new Digital Kazakhstan programme": the name before the head is the programme's
             if any(s < head_end and head_start < e for s, e in taken):
                 continue  # a name's head, not a description (names may sit before it or in the tail: "the e-Gov
                 # platform feature", "a lecture at NU")

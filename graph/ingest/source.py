@@ -76,6 +76,7 @@ _TIME_OF_DAY = (r"(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:
                 r"(?:\s*[+-]\d{2}:?\d{2})?")
 _DATE_TOKEN = (rf"(?:{_TIME_OF_DAY}|\d{{1,4}}(?:st|nd|rd|th)?|(?:{_MONTHS})\.?|(?:{_WEEKDAYS})\.?|of|gmt|utc)")
 _DATE_LINE = re.compile(rf"(?P<label>(?:published|posted|date)(?:\s+on)?\s*:?\s*)?"
+                        rf"(?P<place>(?!(?:{_MONTHS})\b)[A-Z][A-Za-z .'-]{{1,30}}?\s*[,–—]\s+)?"  # a dateline's city: "Astana, 14 March 2024"
                         rf"(?P<date>{_DATE_TOKEN}(?:[\s,./|\-–—]+{_DATE_TOKEN})*)", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
@@ -628,7 +629,8 @@ def _publisher_credit(content: list[_Line], rules: FurnitureRules) -> Stated | N
     for line in content:
         match = rules.publisher_credit.search(line.raw)
         if match:
-            return Stated(match["outlet"], match.group(0), "text")
+            outlet = match["outlet"] or match["named"]
+            return Stated(outlet, match.group(0)[match.group(0).index(outlet):].rstrip("."), "text")
     return None
 
 
