@@ -173,7 +173,8 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         tags=["Operations"],
         summary="Readiness, graph version and size",
         responses={200: {"content": {"application/json": {"example": {
-            "status": "ready", "graph": "curated", "version": "a093588188e18d00", "triples": 12942}}}}},
+            "status": "ready", "graph": "curated", "version": "a093588188e18d00", "triples": 12942,
+            "release": {"number": 2, "issued": "2026-12-07T09:30:00Z", "iri": "https://example.org/kg/id/version/2"}}}}}},
     )
     async def health(request: Request):
         state = service_state(request)
@@ -182,7 +183,8 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         reason = await state.engine.ready()
         if reason is not None:
             return JSONResponse({**body, "status": "unavailable", "reason": reason}, status_code=503)
-        return body
+        published = await asyncio.to_thread(lambda: state.published_version)  # None: records changed since the last publish
+        return {**body, "release": {k: published[k] for k in ("number", "issued", "iri")} if published else None}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(request: Request):

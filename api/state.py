@@ -40,7 +40,7 @@ from graph.kinds import search_excluded
 from graph.namespaces import Namespaces
 from graph.reconcile import ReconcileVocabulary, Reconciler
 from graph.search import SearchIndex
-from graph.service_description import void_description
+from graph.service_description import published_versions, release, void_description
 from graph.vocabulary import load_ontology, load_shapes
 
 T = TypeVar("T")
@@ -148,6 +148,13 @@ class ServiceState:
     @cached_property
     def shapes(self) -> Graph:
         return load_shapes(self.ns)
+
+    @cached_property
+    def published_version(self) -> dict | None:
+        """The published version this graph is (number, IRI, issued: graph/versions.py), None for
+        an unreleased build; read from the graph on first use (not under the lock the search
+        index is built under: /health must not wait for it)."""
+        return release(published_versions(self.engine, self.base), self.info.version)
 
     @cached_property
     def void(self) -> Graph:

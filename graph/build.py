@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,6 +22,7 @@ from graph.quotes import check_quotes
 from graph.records import load_records, record_paths
 from graph.store import StoreInfo, materialize_union, replace_store
 from graph.validate import Violation, validate
+from graph.versions import Version, append_version, describe_versions, next_version, read_versions
 from graph.vocabulary import load_ontology, load_shapes
 
 
@@ -55,8 +56,10 @@ def to_oxigraph(dataset: Dataset) -> Iterator[ox.Quad]:
         yield ox.Quad(_term(s), _term(p), _term(o), _term(g))
 
 
-def records_version(sources: Sources, base_iri: str) -> str:
-    digest = hashlib.sha256(base_iri.encode())
+def records_version(sources: Sources) -> str:
+    """The digest of what a graph is built from: records, ontology, shapes, links and the corpus's
+    table (not the base IRI: the same records make the same version wherever they are served)."""
+    digest = hashlib.sha256()
     links_file = sources.links_file
     corpus_index = sources.corpus_dir / "index.tsv" if sources.corpus_dir else None
     for path in [*record_paths(sources.records_dir), sources.ontology_file, sources.shapes_file,
@@ -66,9 +69,14 @@ def records_version(sources: Sources, base_iri: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def check(sources: Sources, ns: Namespaces) -> Checked:
-    """Everything `kg validate` does; raises RecordErrors for broken records."""
+def check(sources: Sources, ns: Namespaces, pending: Version | None = None) -> Checked:
+    """Everything `kg validate` does; raises RecordErrors for broken records. `pending`: the
+    version a publish is about to make (its digest is this build's)."""
     files = load_records(sources.records_dir)
+    versions = read_versions(sources.records_dir)
+    version = records_version(sources)
+    if pending is not None:
+        versions = [*versions, replace(pending, digest=version)]
     links = read_links(sources.links_file) if sources.links_file.is_file() else []
     corpus_dir = sources.corpus_dir
     quotes_checked = corpus_dir is not None and corpus_dir.is_dir()
@@ -78,9 +86,10 @@ def check(sources: Sources, ns: Namespaces) -> Checked:
             raise RecordErrors(problems)
     ontology = load_ontology(ns, sources.ontology_file)
     compiled = compile_records(files, ns, ontology, links)
+    describe_versions(compiled.dataset, ns, files, versions)
     entailed = add_entailment(compiled, ontology, ns)
     violations = validate(compiled, ontology, load_shapes(ns, sources.shapes_file), ns)
-    return Checked(compiled, violations, quotes_checked, records_version(sources, ns.base), entailed)
+    return Checked(compiled, violations, quotes_checked, version, entailed)
 
 
 def add_entailment(compiled: CompiledGraph, ontology, ns: Namespaces) -> int:
@@ -97,6 +106,11 @@ def add_entailment(compiled: CompiledGraph, ontology, ns: Namespaces) -> int:
 
 def build(sources: Sources, ns: Namespaces, data_dir: Path) -> tuple[StoreInfo, Checked]:
     checked = check(sources, ns)
+    return store_checked(checked, sources, ns, data_dir), checked
+
+
+def store_checked(checked: Checked, sources: Sources, ns: Namespaces, data_dir: Path) -> StoreInfo:
+    """A new store in `data_dir` from records `check` passed (the atomic swap of every build)."""
     if checked.violations:
         raise ValidationFailed(checked.violations)
     quads = list(to_oxigraph(checked.compiled.dataset))
@@ -113,4 +127,19 @@ def build(sources: Sources, ns: Namespaces, data_dir: Path) -> tuple[StoreInfo, 
         base_iri=ns.base,
         sources=[p.name for p in record_paths(sources.records_dir)],
     )
-    return info, checked
+    return info
+
+
+def release(sources: Sources, ns: Namespaces, data_dir: Path, note: str) -> tuple[StoreInfo, Version]:
+    """The records as they are (edited by hand, or the ontology or shapes changed, since the last
+    publish) built and recorded as the next version of records/VERSIONS.tsv (graph/versions.py)."""
+    versions = read_versions(sources.records_dir)
+    if versions and versions[-1].digest == records_version(sources):
+        raise KgError(f"nothing changed since version {versions[-1].number} ({versions[-1].digest}): no version to make")
+    listed = {name for version in versions for name in version.records}
+    added = tuple(path.name for path in record_paths(sources.records_dir) if path.name not in listed)
+    checked = check(sources, ns, next_version(versions, added, note=note))
+    info = store_checked(checked, sources, ns, data_dir)
+    version = replace(next_version(versions, added, note=note), digest=checked.version)
+    append_version(sources.records_dir, version)
+    return info, version

@@ -37,6 +37,7 @@ ID_SEGMENTS = (
     IdSegment("assertion", minted=True),
     IdSegment("quote", minted=True),
     IdSegment("link", minted=True),
+    IdSegment("version", minted=True),  # a published version of the graph (graph/versions.py)
 )
 SEGMENT_NAMES = tuple(s.name for s in ID_SEGMENTS)
 RECORD_SEGMENTS = frozenset(s.name for s in ID_SEGMENTS if not s.minted)  # what a record may declare

@@ -71,6 +71,10 @@ class Namespaces:
         return URIRef(f"{self.base}/graph/links")
 
     @property
+    def versions_graph(self) -> URIRef:
+        return URIRef(f"{self.base}/graph/versions")
+
+    @property
     def entailed_graph(self) -> URIRef:
         return URIRef(f"{self.base}/graph/entailed")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from graph.engine.base import Engine, GraphInfo
 from graph.formats import GRAPH, SOLUTIONS, of_form
@@ -31,6 +31,7 @@ KIND_WORDS = {
     "AssertedGraph": "asserted: identity links to external datasets, each with the public sources that verify it",
     "EntailedGraph": "derived: what the ontology entails from the asserted graphs, with no quote of its own",
     "Ontology": "the ontology",
+    "Bundle": "provenance: the graph's published versions, each with its date, digest and the article graphs it added",
 }
 
 
@@ -85,6 +86,39 @@ def service_description(base: str, info: GraphInfo, kinds: dict[str, tuple[str, 
     return g
 
 
+VERSIONS_QUERY = """SELECT ?version ?number ?digest ?issued WHERE {
+  ?version a <http://www.w3.org/ns/prov#Entity> ; <http://purl.org/dc/terms/identifier> ?number ;
+           <http://purl.org/dc/terms/hasVersion> ?digest ; <http://purl.org/dc/terms/issued> ?issued
+  FILTER(STRSTARTS(STR(?version), "%s/id/version/"))
+} ORDER BY DESC(<http://www.w3.org/2001/XMLSchema#integer>(?number))"""
+
+
+def published_versions(engine: Engine, base: str) -> list[dict]:
+    """The graph's published versions (graph/versions.py), newest first: number, iri, digest, issued."""
+    return [{"number": int(row["number"].value), "iri": row["version"].value, "digest": row["digest"].value,
+             "issued": row["issued"].value} for row in engine.select(VERSIONS_QUERY % base)]
+
+
+def release(versions: list[dict], digest: str) -> dict | None:
+    """The published version whose digest is `digest`, else None: an unreleased build."""
+    return next((v for v in versions if v["digest"] == digest), None)
+
+
+def _describe_release(g: Graph, dataset: URIRef, versions: list[dict], digest: str) -> None:
+    """The dataset as one of the graph's versions: the same resource as that version when its
+    digest is one's (`owl:sameAs`, issued, `prov:wasRevisionOf` the version before), else a
+    revision of the latest version (records changed since it was published)."""
+    current = release(versions, digest)
+    if current is not None:
+        g.add((dataset, OWL.sameAs, URIRef(current["iri"])))
+        g.add((dataset, DCTERMS.issued, Literal(current["issued"], datatype=XSD.dateTime)))
+        before = [v for v in versions if v["number"] == current["number"] - 1]
+    else:
+        before = versions[:1]
+    for version in before:
+        g.add((dataset, PROV.wasRevisionOf, URIRef(version["iri"])))
+
+
 def void_description(base: str, engine: Engine) -> Graph:
     ns = Namespaces(base)
     info = engine.info
@@ -101,6 +135,7 @@ def void_description(base: str, engine: Engine) -> Graph:
     g.add((dataset, VOID.uriSpace, Literal(f"{base}/id/")))
     g.add((dataset, VOID.rootResource, URIRef(f"{base}/id/")))
     g.add((dataset, DCTERMS.hasVersion, Literal(info.version)))  # the version /health and KG-Graph-Version give
+    _describe_release(g, dataset, published_versions(engine, base), info.version)
     sums_file = engine.dump_file(CHECKSUMS)
     sums = dump_checksums(sums_file) if sums_file is not None else {}
     for name in DUMP_FORMATS:

@@ -190,8 +190,24 @@ def publish(draft: Path, records_dir: Path | None) -> None:
     from graph.namespaces import Namespaces
 
     settings = _settings()
-    info, record = publish_draft(draft, settings.sources(records_dir), Namespaces(settings.base_iri), settings.data_dir)
-    click.echo(f"published {record}; built {info.triples} triples into {settings.data_dir / info.path} (version {info.version})")
+    info, record, version = publish_draft(draft, settings.sources(records_dir), Namespaces(settings.base_iri), settings.data_dir)
+    click.echo(f"published {record} as version {version.number} ({version.published:%Y-%m-%d %H:%M} UTC, digest {info.version}); "
+               f"built {info.triples} triples into {settings.data_dir / info.path}")
+
+
+@main.command("release")
+@click.option("--note", required=True, help="What the version holds, in a few words (the changelog's and VoID's).")
+@records_option
+@handles_errors
+def release_version(note: str, records_dir: Path | None) -> None:
+    """Make the records as they are (edited by hand since the last publish) the graph's next version."""
+    from graph.build import release
+    from graph.namespaces import Namespaces
+
+    settings = _settings()
+    info, version = release(settings.sources(records_dir), Namespaces(settings.base_iri), settings.data_dir, note)
+    click.echo(f"version {version.number} ({version.published:%Y-%m-%d %H:%M} UTC, digest {info.version}): "
+               f"{len(version.records)} records added; built {info.triples} triples into {settings.data_dir / info.path}")
 
 
 @main.command()

@@ -18,6 +18,7 @@ from graph.ingest.publish import publish, review
 from graph.ingest.source import SourceError
 from graph.quotes import normalise
 from graph.records import load_draft
+from graph.versions import read_versions
 from tests.support.paths import BASE, CORPUS, RECORDS
 from tests.support.queries import rows
 
@@ -184,14 +185,17 @@ def test_an_edited_draft_publishes_into_the_records_the_corpus_and_the_store(pub
     curated(result.draft, url="https://nu.edu.kz/news/x", publisher="organization/nu-press-office")
     assert review(result.draft, sources, ns).publishable
     data = tmp_path / "data"
-    info, record = publish(result.draft, sources, ns, data)
+    info, record, version = publish(result.draft, sources, ns, data)
     assert record.name == "005-001-3cbba066ae2e4c25.yaml"  # numbered after the published records
     assert "review:" not in record.read_text(encoding="utf-8")
     entries, problems = read_index(sources.corpus_dir)
     assert problems == [] and entries["001-3cbba066ae2e4c25.txt"].url == "https://nu.edu.kz/news/x"
     assert not result.draft.exists() and not result.text.exists()
     changelog = (sources.records_dir / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert f"version {info.version}" in changelog and "`005-001-3cbba066ae2e4c25.yaml`" in changelog
+    assert f"## Version {version.number}, " in changelog and f"(digest {info.version})" in changelog
+    assert "`005-001-3cbba066ae2e4c25.yaml`" in changelog
+    assert version.digest == info.version and version.records == ("005-001-3cbba066ae2e4c25.yaml",)
+    assert read_versions(sources.records_dir) == [version]
     assert "`person/colin-knox`" in changelog
     engine = EmbeddedEngine.open(data)
     try:

@@ -15,8 +15,9 @@ from pyld import jsonld
 
 from graph.engine.embedded import EmbeddedEngine
 from graph.loading import load_files
+from graph.versions import read_versions
 from tests.support.app import in_process
-from tests.support.paths import BASE
+from tests.support.paths import BASE, RECORDS
 
 PEOPLE = ("colin-knox", "rassul-rysmambetov", "alikhan-baimenov")
 
@@ -191,9 +192,15 @@ def test_void_describes_the_dataset(http):
     assert int(graph.value(dataset, void.triples)) > 10_000
     assert len(list(graph.objects(dataset, void.exampleResource))) >= 3
     graphs = {s for s in graph.objects(dataset, void.subset) if "/graph/" in str(s) or str(s).endswith("/ontology")}
-    assert len(graphs) == 8  # five articles, the ontology, the links, the entailed graph
+    assert len(graphs) == 9  # five articles, the ontology, the links, the entailed graph, the versions
     said = {str(s): str(graph.value(s, rdflib.namespace.DCTERMS.description)) for s in graphs}
     assert said[f"{BASE}/graph/entailed"].startswith("derived")
+    assert said[f"{BASE}/graph/versions"].startswith("provenance")
+    # the records as they are in the project are its latest version (records/VERSIONS.tsv; after
+    # changing records, ontology or shapes by hand, `kg release` makes the next one)
+    latest = read_versions(RECORDS)[-1]
+    assert graph.value(dataset, rdflib.OWL.sameAs) == rdflib.URIRef(f"{BASE}/id/version/{latest.number}")
+    assert graph.value(dataset, rdflib.namespace.DCTERMS.issued).toPython() == latest.published
     asserted = {name for name, words in said.items() if words.startswith("asserted")}
     assert len(asserted) == 6 and f"{BASE}/graph/entailed" not in asserted  # five articles and the links
     linksets = {s for s in graph.objects(dataset, void.subset) if (s, rdflib.RDF.type, void.Linkset) in graph}
@@ -230,7 +237,13 @@ def test_each_version_s_dumps_come_with_checksums_that_void_names_with_the_versi
             assert hashlib.sha256(http.get(f"/dumps/{name}").content).hexdigest() == digest
         void = rdflib.Graph().parse(data=http.get("/.well-known/void", headers={"Accept": "text/turtle"}).text, format="turtle")
         dataset = rdflib.URIRef(f"{BASE}/.well-known/void#dataset")
-        assert str(void.value(dataset, rdflib.namespace.DCTERMS.hasVersion)) == http.get("/health").json()["version"]
+        health = http.get("/health").json()
+        assert str(void.value(dataset, rdflib.namespace.DCTERMS.hasVersion)) == health["version"]
+        latest = read_versions(RECORDS)[-1]
+        assert health["release"] == {"number": latest.number, "iri": f"{BASE}/id/version/{latest.number}",
+                                     "issued": latest.published.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        described = http.get(f"/id/version/{latest.number}", headers={"Accept": "text/turtle"})
+        assert described.status_code == 200 and "dcterms:hasPart" in described.text  # a version is a resource too
         spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
         for name, digest in listed.items():
             checksum = void.value(rdflib.URIRef(f"{BASE}/dumps/{name}"), spdx.checksum)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
-from graph.build import Checked, ValidationFailed, build, check
+from graph.build import Checked, check, store_checked
 from graph.config import Sources
 from graph.corpus import INDEX, CorpusEntry, read_index, sha256_of
 from graph.errors import KgError, Origin, Problem, RecordErrors
@@ -28,6 +28,7 @@ from graph.ingest.draft import record_yaml
 from graph.namespaces import Namespaces
 from graph.records import REVIEW_KEY, RecordFile, load_draft, load_records, record_paths
 from graph.store import StoreInfo
+from graph.versions import Version, append_version, next_version, read_versions
 
 CHANGELOG = "CHANGELOG.md"  # in the records folder: one entry per publish, newest first
 LICENCE = "© the publisher; kept verbatim as the evidence of the graph's quotes, not covered by the project's licence"
@@ -56,55 +57,66 @@ class Review:
 
 
 def review(draft: Path, sources: Sources, ns: Namespaces) -> Review:
+    with _reviewed(draft, sources, ns) as (result, _, _):
+        return result
+
+
+@contextmanager
+def _reviewed(draft: Path, sources: Sources, ns: Namespaces) -> Iterator[tuple[Review, Sources, Version]]:
+    """The draft staged beside the published records and checked once, as the version it would
+    make; the staged sources stay while the caller builds from them."""
     record, reviews = load_draft(draft)
     result = Review(draft, record, reviews)
     ambiguous = [key for key in result.by_status("ambiguous")]
     if ambiguous:
         result.blocking.append(f"ambiguous entries to decide (choose a candidate's id, or make it new and drop `review`): {', '.join(ambiguous)}")
     result.blocking.extend(_already_there(record, sources))
+    name = _record_name(sources.records_dir, record)
+    pending = next_version(read_versions(sources.records_dir), (name,))
     with _staged(draft, record, sources) as staged:
-        in_draft = _in_draft(staged.records_dir / _record_name(sources.records_dir, record), draft)
+        in_draft = _in_draft(staged.records_dir / name, draft)
         try:
-            checked = check(staged, ns)
+            checked = check(staged, ns, pending)
             result.checked = replace(checked, violations=[replace(v, origin=in_draft(v.origin)) for v in checked.violations])
+            pending = replace(pending, digest=checked.version)
         except RecordErrors as exc:
             result.problems = [Problem(p.message, in_draft(p.origin)) for p in exc.problems]
-    return result
+        yield result, staged, pending
 
 
-def publish(draft: Path, sources: Sources, ns: Namespaces, data_dir: Path) -> tuple[StoreInfo, Path]:
-    """The draft built into `data_dir` with the published records, then installed as a record;
-    the new record's path. Raises PublishRefused (nothing changed) when the gate refuses it."""
-    reviewed = review(draft, sources, ns)
-    if reviewed.problems:
-        raise RecordErrors(reviewed.problems)
-    if reviewed.blocking:
-        raise PublishRefused(f"{draft}: " + "; ".join(reviewed.blocking))
-    if reviewed.checked is not None and reviewed.checked.violations:
-        raise ValidationFailed(reviewed.checked.violations)
-    record = reviewed.record
+def publish(draft: Path, sources: Sources, ns: Namespaces, data_dir: Path) -> tuple[StoreInfo, Path, Version]:
+    """The draft built into `data_dir` with the published records, then installed as a record
+    and a new version; the new record's path and the version. Raises PublishRefused (nothing
+    changed) when the gate refuses it. The draft is staged and checked once."""
     before = {e.id: len(e.facts) for r in load_records(sources.records_dir) for e in r.entities} if record_paths(sources.records_dir) else {}
-    with _staged(draft, record, sources) as staged:
-        info, _ = build(staged, ns, data_dir)
-        installed = _install(draft, record, sources, staged)
-    _log_change(sources.records_dir / CHANGELOG, info, installed, record, before)
+    with _reviewed(draft, sources, ns) as (reviewed, staged, version):
+        if reviewed.problems:
+            raise RecordErrors(reviewed.problems)
+        if reviewed.blocking:
+            raise PublishRefused(f"{draft}: " + "; ".join(reviewed.blocking))
+        assert reviewed.checked is not None  # no problems: the records compiled
+        info = store_checked(reviewed.checked, staged, ns, data_dir)  # refuses SHACL violations
+        installed = _install(draft, reviewed.record, sources, staged)
+    append_version(sources.records_dir, version)
+    _log_change(sources.records_dir / CHANGELOG, version, installed, reviewed.record, before, info.triples)
     for leftover in (draft, draft.with_suffix(".txt"), draft.with_suffix(".html")):
         leftover.unlink(missing_ok=True)
-    return info, installed
+    return info, installed, version
 
 
-def _log_change(path: Path, info: StoreInfo, installed: Path, record: RecordFile, before: dict[str, int]) -> None:
+def _log_change(path: Path, version: Version, installed: Path, record: RecordFile, before: dict[str, int], triples: int) -> None:
     """A changelog entry from the diff of the records: the version, the article, the entities it
     adds and those it describes further, and its facts."""
     added = [e for e in record.entities if e.id not in before]
     extended = [e for e in record.entities if e.id in before and (e.facts or e.alt)]
     facts = sum(len(e.facts) for e in record.entities)
     article = record.article
-    lines = [f"## {datetime.date.today().isoformat()}, version {info.version}: {article.title or article.file}", "",
+    lines = [f"## Version {version.number}, {version.published.strftime('%Y-%m-%d %H:%M UTC')} "
+             f"(digest {version.digest}): {article.title or article.file}", "",
              f"- record `{installed.name}`, article `{article.file}`" + (f" ({article.url})" if article.url else ""),
              f"- {len(added)} entities added: " + (", ".join(f"`{e.id}`" for e in added) or "none"),
              f"- {len(extended)} entities described further: " + (", ".join(f"`{e.id}`" for e in extended) or "none"),
-             f"- {facts} facts, each with its quote; {info.triples} triples in the graph after it", "", ""]
+             f"- {facts} facts, each with its quote; {triples} triples in the graph after it", "", ""]
     head = "# Changes to the graph\n\nOne entry per `kg publish`, newest first.\n\n"
     old = path.read_text(encoding="utf-8").removeprefix(head) if path.is_file() else ""
     temporary = path.with_name(f".{path.name}.publishing")
