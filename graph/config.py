@@ -46,3 +46,13 @@ class PoolConfig:
     malloc: str | None = None  # an allocator library to preload (jemalloc), or None for the system's
     environment: Mapping[str, str] | None = None  # the query process's environment; None: this process's
     memory_mb: int | None = None  # resident memory a query process may reach; past it, its longest-running query is stopped
+
+
+@dataclass(frozen=True)
+class ModelEndpoint:
+    """An OpenAI-compatible chat endpoint `kg ingest` may ask for prose descriptions
+    (graph/ingest/extractor.py): `url` up to `/v1`, `/chat/completions` is added."""
+
+    url: str
+    model: str
+    timeout: float = 60.0

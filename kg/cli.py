@@ -152,8 +152,9 @@ def ingest(sources: tuple[Path, ...], url: str | None, publisher: str | None, pu
     from kg.render import StageProgress
 
     with StageProgress() as bar:
-        results = ingest_sources(list(sources), _settings().sources(records_dir), url=url, publisher=publisher,
-                                 published=published, progress=bar.tick)
+        settings = _settings()
+        results = ingest_sources(list(sources), settings.sources(records_dir), url=url, publisher=publisher,
+                                 published=published, progress=bar.tick, model=settings.prose_model())
     for result in results:
         click.echo(result.note)
 

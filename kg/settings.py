@@ -21,6 +21,9 @@
 | KG_MAX_CONNECTIONS | 512 | connections open at once to each HTTP worker of `kg serve`; one more gets 503 and is closed |
 | KG_QUERY_MEMORY_MB | 2048 | resident memory a query process may reach; past it, the query running longest in it is stopped (503) |
 | KG_SERVICE_ALLOWLIST | (empty) | space-separated SPARQL endpoints a query may name in SERVICE |
+| KG_EXTRACTOR_URL | (empty) | an OpenAI-compatible endpoint (up to `/v1`: llama.cpp's server, vLLM, Ollama) `kg ingest` asks for the events and policies an article describes in prose; empty: never called, the rules alone |
+| KG_EXTRACTOR_MODEL | default | the model name sent to that endpoint |
+| KG_EXTRACTOR_TIMEOUT | 60 | seconds to wait for its answer (per read); past it, the draft is written from the rules alone, with a note |
 | KG_RELOAD_INTERVAL | 1 | seconds between two looks (a stat of `current.json`) of each HTTP worker for a new graph version, which it then serves without a restart; 0: never |
 
 This module is the only reader of the environment: the layers below get what they need as small
@@ -35,7 +38,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from api.config import ServiceConfig
-from graph.config import PoolConfig, Sources
+from graph.config import ModelEndpoint, PoolConfig, Sources
 from graph.errors import KgError
 from graph.policy import QueryPolicy
 
@@ -100,6 +103,9 @@ class Settings:
     max_connections: int = 512
     service_allowlist: tuple[str, ...] = ()
     reload_interval: float = 1.0
+    extractor_url: str = ""
+    extractor_model: str = "default"
+    extractor_timeout: float = 60.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -116,6 +122,14 @@ class Settings:
             except ValueError:
                 raise KgError(f"bad setting in the environment: {name}={raw!r} is not a {_KIND.get(spec.type, 'value')}") from None
         return cls(**values)
+
+    def prose_model(self) -> ModelEndpoint | None:
+        """The endpoint `kg ingest` may ask for prose descriptions; None when none is configured."""
+        if not self.extractor_url:
+            return None
+        if not self.extractor_url.startswith(("http://", "https://")):
+            raise KgError(f"KG_EXTRACTOR_URL={self.extractor_url!r}: an http(s) URL up to /v1 is needed")
+        return ModelEndpoint(self.extractor_url, self.extractor_model, self.extractor_timeout)
 
     def sources(self, records_dir: Path | None = None) -> Sources:
         return Sources(records_dir or self.records_dir, self.corpus_dir)

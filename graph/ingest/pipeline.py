@@ -7,12 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.config import Sources
+from graph.config import ModelEndpoint, Sources
 from graph.corpus import read_index
 from graph.ingest.draft import DraftWriter, slugify, to_yaml
-from graph.ingest.facts import extract as extract_facts
-from graph.ingest.mentions import MentionFinder, known_entities
-from graph.ingest.prose import described, quoted_events
+from graph.ingest.extractor import Extractor, ProseModelExtractor, RulesExtractor
+from graph.ingest.mentions import known_entities
 from graph.ingest.source import Source, read_source, source_files
 from graph.records import load_records, record_paths
 
@@ -33,9 +32,12 @@ class Ingested:
 
 
 def ingest(paths: list[Path], sources: Sources, url: str | None = None, publisher: str | None = None,
-           published: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> list[Ingested]:
+           published: str | None = None, progress: Callable[[str, int, int], None] | None = None,
+           model: ModelEndpoint | None = None) -> list[Ingested]:
     """Read every source first (so that one bad file writes nothing), then write one draft each.
-    `progress(stage, done, total)` is called as files are read and drafted (a progress bar)."""
+    `progress(stage, done, total)` is called as files are read and drafted (a progress bar);
+    `model`: an OpenAI-compatible endpoint for prose descriptions (graph/ingest/extractor.py),
+    never called when None."""
     files = source_files(paths)
     tick = progress or (lambda stage, done, total: None)
     read = []
@@ -44,7 +46,9 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
         tick("reading", number, len(files))
     records = load_records(sources.records_dir) if record_paths(sources.records_dir) else []
     known = known_entities(records)
-    finder = MentionFinder(known)
+    extractor: Extractor = RulesExtractor(known)
+    if model is not None:
+        extractor = ProseModelExtractor(extractor, model)
     taken = {entity.id for record in records for entity in record.entities}
     roles = {entity.label.lower(): entity.id for record in records for entity in record.entities
              if entity.kind == "role" and entity.label}
@@ -60,12 +64,9 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
             continue
         slug = _free_slug(source, slugs, drafts_dir)
         slugs.add(slug)
-        mentions = finder.find(source.text, source.furniture)
-        sentences = finder.sentences(source.text, source.furniture)
-        quoted_events(source.text, mentions)
-        mentions = sorted([*mentions, *described(sentences, mentions)], key=lambda m: m.start)
+        found = extractor.extract(source)
         writer = DraftWriter(known, taken, roles, stated)
-        draft = writer.draft(source, mentions, slug, f"{slug}.txt", extract_facts(source.text, sentences, mentions, finder.names))
+        draft = writer.draft(source, found.mentions, slug, f"{slug}.txt", found.facts)
         taken = writer.taken
         drafts_dir.mkdir(parents=True, exist_ok=True)
         text_path = drafts_dir / f"{slug}.txt"
