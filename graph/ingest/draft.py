@@ -152,7 +152,7 @@ class DraftWriter:
             "resolved": sum(1 for p in proposals if p.known is not None),
             "new": sum(1 for e in entities if e["review"]["status"] == "new"),
             "ambiguous": sum(1 for p in proposals if p.ambiguous),
-            "unclassified names (not proposed)": sorted(set(unclassified)),
+            "unclassified names (not proposed)": sorted(set(unclassified) - _agents_named(source)),
             "facts seen, not proposed": facts.for_review,
             "conflicts with the graph (both kept)": self.conflicts,
         }
@@ -329,6 +329,11 @@ class DraftWriter:
 
 _KIND_CLASSES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "policy": "Policy",
                  "programme": "EducationalProgramme", "project": "Project"}
+
+
+def _agents_named(source: Source) -> set[str]:
+    """The publisher's and author's names: proposed as the article's agents, not left unclassified."""
+    return {stated.value for stated in (source.publisher, source.author) if stated is not None}
 
 
 def _why(kind: str, proposal: Proposal) -> str:

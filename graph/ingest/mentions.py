@@ -275,7 +275,8 @@ class MentionFinder:
         if not earlier:
             return None
         named = earlier[-1]
-        mention = Mention(span.text, span.start_char, span.end_char, *_quoted(span, blocked, "organization"), list(named.candidates))
+        by_reference = [Candidate(c.id, c.label, named.text, min(c.score, self.names.containment_score)) for c in named.candidates]
+        mention = Mention(span.text, span.start_char, span.end_char, *_quoted(span, blocked, "organization"), by_reference)
         if not named.candidates:
             mention.same_as = named.same_as or named.text
         return mention
