@@ -24,11 +24,10 @@ from ruamel.yaml import YAML
 
 import patterns
 from graph.ingest.facts import ArticleDate, DraftFact, Facts, Post
-from graph.ingest.mentions import Known, Mention, country_names, name_patterns, with_article
+from graph.ingest.mentions import Known, Mention, country_names, head_first, name_patterns, with_article
 from graph.ingest.source import Source, Stated
 
 MAX_SLUG_WORDS = 8
-HEAD_ENDS = name_patterns().head_ends
 
 
 @cache
@@ -278,11 +277,9 @@ class DraftWriter:
         if kind == "place":
             return "Country" if label in country_names() else "Place"
         words = [w.lower() for w in re.findall(r"[A-Za-z]+", label)]
-        cut = next((i for i, w in enumerate(words) if w in HEAD_ENDS), len(words))
-        for part in (words[:cut], words):  # the head first: "Law School of the Cornell University" is a school
-            for word in reversed(part):
-                if word in _classes():
-                    return _classes()[word]
+        for word in head_first(words, name_patterns().head_ends):  # "Law School of the Cornell University" is a school
+            if word in _classes():
+                return _classes()[word]
         return _KIND_CLASSES[kind]
 
     def _article(self, source: Source, slug: str, file_name: str, proposals: list[Proposal],

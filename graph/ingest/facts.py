@@ -271,14 +271,11 @@ def _figure_subject(sentence_start: int, sentence: str, at: int, in_sentence: li
         word = referring.group(1).lower()
         earlier = [m for m in everything if m.kind in kinds and word in m.text.lower() and m.end <= sentence_start]
         # "This summit": an event whose name has "summit", before an organisation named after it
-        earlier.sort(key=lambda m: m.kind == _word_kind(word))
+        earlier.sort(key=lambda m: m.kind == name_patterns().kind_by_word.get(word))
         if earlier:
             return earlier[-1]
     return None
 
-
-def _word_kind(word: str) -> str | None:
-    return next((kind for kind, words in name_patterns().kinds.items() if word in words), None)
 
 
 # -- event dates -------------------------------------------------------------------------------------

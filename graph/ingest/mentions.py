@@ -47,6 +47,7 @@ class NamePatterns:
     head_ends: frozenset[str]
     speech_verbs: frozenset[str]
     kinds: dict[str, frozenset[str]]
+    kind_by_word: dict[str, str]  # a word of kind -> the first kind (in names.yaml's order) that lists it
     fuzzy_threshold: int
     ambiguity_margin: int
     not_names: frozenset[str]
@@ -68,6 +69,7 @@ def name_patterns(path: Path = patterns.NAMES) -> NamePatterns:
         head_ends=frozenset(data["head_ends"]),
         speech_verbs=frozenset(data["speech_verbs"]),
         kinds={kind: frozenset(w.lower() for w in words) for kind, words in data["kinds"].items()},
+        kind_by_word={word.lower(): kind for kind, words in reversed(data["kinds"].items()) for word in words},
         fuzzy_threshold=int(data["fuzzy_threshold"]),
         ambiguity_margin=int(data["ambiguity_margin"]),
         not_names=frozenset(data["not_names"]),
@@ -225,7 +227,7 @@ class MentionFinder:
         country = self.demonyms.countries[span[0].text]
         body = span[-1].lower_.capitalize()
         wanted = {f"{body} of {the} {name}".replace("  ", " ").casefold()
-                  for name in _country_names_of(country) for the in ("", "the")}
+                  for name in _names_of(pycountry.countries.lookup(country)) for the in ("", "the")}
         candidates = []
         for known in self.known.values():
             matched = next((n for n in known.names if n.casefold() in wanted), None)
@@ -292,7 +294,7 @@ class MentionFinder:
                 continue
             longer = {(m.candidates[0].id if m.candidates else m.text): m for m in organisations
                       if len(m.text.split()) > len(words)
-                      and (_abridges(words, m.text.split()) or _without_country(m.text) == mention.text)}
+                      and (abridges(words, m.text.split()) or _without_country(m.text) == mention.text)}
             if len(longer) != 1:
                 continue
             [fuller] = longer.values()
@@ -483,25 +485,22 @@ class MentionFinder:
             country = pycountry.countries.lookup(written)
         except LookupError:
             return []
-        names = {n for n in (getattr(country, a, None) for a in ("name", "common_name", "official_name")) if n}
+        names = _names_of(country)
         return [Candidate(k.id, k.label, written, 1.0) for k in self.known.values()
                 if k.kind == "place" and k.label in names]
 
     @property
-    def _kind_words(self) -> frozenset[str]:
-        return frozenset().union(*self.names.kinds.values())
+    def _kind_words(self):
+        return self.names.kind_by_word.keys()
 
     def _kind_of(self, span) -> str | None:
         """By the name's head noun: the last word of kind before its first "of/for/on/in" ("Center
         for ... Policy" is a centre, "World Government Summit Organization" an organisation);
         else a country's name; else a person when the text treats the name as one's."""
-        words = [t.lower_ for t in span]
-        cut = next((i for i, w in enumerate(words) if w in self.names.head_ends), len(words))
-        for part in (words[:cut], words):
-            for word in reversed(part):
-                kind = self._kind_by_word.get(word)
-                if kind:
-                    return kind
+        for word in head_first([t.lower_ for t in span], self.names.head_ends):
+            kind = self._kind_by_word.get(word)
+            if kind:
+                return kind
         if span.text in self.countries or _country_code(span.text):
             return "place"
         if len(span) == 1 and span[0].is_upper and ACRONYM.fullmatch(span.text):
@@ -543,11 +542,7 @@ class MentionFinder:
 
     @property
     def _kind_by_word(self) -> dict[str, str]:
-        by_word: dict[str, str] = {}
-        for kind, markers in self.names.kinds.items():
-            for word in markers:
-                by_word.setdefault(word, kind)
-        return by_word
+        return self.names.kind_by_word
 
     def _reads_as_person(self, span) -> bool:
         """Two to four capitalised words that the text treats as a person's name: an honorific
@@ -644,9 +639,17 @@ def _without_country(name: str) -> str | None:
     return None
 
 
-def _abridges(short: list[str], long: list[str]) -> bool:
-    """The words of `short` in order within `long`, with its first and last word."""
-    if short[0] != long[0] or short[-1] != long[-1]:
+def head_first(words: list[str], head_ends) -> list[str]:
+    """A name's words, the likeliest head first: those before its first "of/for/on/in" from the
+    last, then all from the last ("Law School of the Cornell University": school, law, ...)."""
+    cut = next((i for i, w in enumerate(words) if w in head_ends), len(words))
+    return [*reversed(words[:cut]), *reversed(words)]
+
+
+def abridges(short: list[str], long: list[str]) -> bool:
+    """The words of `short` in order within `long`, with its first and last word ("Astana Hub"
+    of "Astana Civil Service Hub", "series of events" of "series of three events")."""
+    if not short or short[0] != long[0] or short[-1] != long[-1]:
         return False
     rest = iter(long[1:-1])
     return all(word in rest for word in short[1:-1])
@@ -682,9 +685,9 @@ def _hyphen_after(token) -> bool:
     return not token.whitespace_ and token.i + 1 < len(doc) and doc[token.i + 1].text == "-"
 
 
-def _country_names_of(country: str) -> set[str]:
-    found = pycountry.countries.lookup(country)
-    return {n for n in (getattr(found, a, None) for a in ("name", "common_name", "official_name")) if n}
+def _names_of(country) -> set[str]:
+    """A pycountry country's names: its name, common name and official name."""
+    return {n for n in (getattr(country, a, None) for a in ("name", "common_name", "official_name")) if n}
 
 
 def _country_code(text: str) -> bool:
@@ -779,9 +782,7 @@ def _inside(span, blocked: list[tuple[int, int]]) -> bool:
 def country_names() -> frozenset[str]:
     names = set()
     for country in pycountry.countries:
-        for attr in ("name", "common_name", "official_name"):
-            value = getattr(country, attr, None)
-            if value:
-                names.add(value)
-                names.add(value.split(",")[0])  # "Korea, Republic of" is written "Korea"
+        for value in _names_of(country):
+            names.add(value)
+            names.add(value.split(",")[0])  # "Korea, Republic of" is written "Korea"
     return frozenset(names)

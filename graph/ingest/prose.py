@@ -20,7 +20,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 import patterns
-from graph.ingest.mentions import Mention
+from graph.ingest.mentions import Mention, abridges
 
 MAX_BODY_WORDS = 5
 MAX_TAIL_WORDS = 4
@@ -97,18 +97,10 @@ def _same_as_fuller(found: list[Mention]) -> None:
     labels it."""
     for mention in found:
         fuller = [m for m in found if m is not mention and m.kind == mention.kind and len(m.text) > len(mention.text)
-                  and (m.text.lower().startswith(mention.text.lower() + " ") or _within(mention.text, m.text))]
+                  and (m.text.lower().startswith(mention.text.lower() + " ")
+                      or len(mention.text.split()) >= 2 and abridges(mention.text.lower().split(), m.text.lower().split()))]
         if fuller:
             mention.same_as = max(fuller, key=lambda m: len(m.text)).text
-
-
-def _within(short: str, long: str) -> bool:
-    """The words of `short` in order in `long`, with its first and its last word."""
-    shorter, longer = short.lower().split(), long.lower().split()
-    if len(shorter) < 2 or shorter[0] != longer[0] or shorter[-1] != longer[-1]:
-        return False
-    rest = iter(longer[1:-1])
-    return all(word in rest for word in shorter[1:-1])
 
 
 def _tail(tail: str, p: ProsePatterns) -> str:
