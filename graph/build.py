@@ -138,8 +138,9 @@ def release(sources: Sources, ns: Namespaces, data_dir: Path, note: str) -> tupl
         raise KgError(f"nothing changed since version {versions[-1].number} ({versions[-1].digest}): no version to make")
     listed = {name for version in versions for name in version.records}
     added = tuple(path.name for path in record_paths(sources.records_dir) if path.name not in listed)
-    checked = check(sources, ns, next_version(versions, added, note=note))
+    pending = next_version(versions, added, note=note)
+    checked = check(sources, ns, pending)
     info = store_checked(checked, sources, ns, data_dir)
-    version = replace(next_version(versions, added, note=note), digest=checked.version)
+    version = replace(pending, digest=checked.version)
     append_version(sources.records_dir, version)
     return info, version

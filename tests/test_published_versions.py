@@ -49,9 +49,11 @@ def two_versions(tmp_path, ns):
     asyncio.run(engine.close())
 
 
-def test_a_publish_is_the_next_version_and_the_graph_says_what_it_revises_and_added(two_versions):
+def test_a_publish_is_the_next_version_and_the_graph_says_what_it_revises_and_added(two_versions, ns, tmp_path):
     sources, _, engine, version, record = two_versions
     assert version.number == 2 and version.records == (record.name,)
+    rebuilt, _ = build(sources, ns, tmp_path / "rebuilt")
+    assert rebuilt.version == version.digest  # a build of the published records is that version, not a revision of it
     assert [v.number for v in read_versions(sources.records_dir)] == [1, 2]
     [row] = rows(engine, f"""SELECT ?previous ?part ?issued WHERE {{ GRAPH <{BASE}/graph/versions> {{
         <{BASE}/id/version/2> prov:wasRevisionOf ?previous ; dcterms:hasPart ?part ; dcterms:issued ?issued }} }}""")

@@ -18,9 +18,9 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NoReturn
 
-from graph.build import Checked, check, store_checked
+from graph.build import Checked, ValidationFailed, check, store_checked
 from graph.config import Sources
 from graph.corpus import INDEX, CorpusEntry, read_index, sha256_of
 from graph.errors import KgError, Origin, Problem, RecordErrors
@@ -57,14 +57,19 @@ class Review:
 
 
 def review(draft: Path, sources: Sources, ns: Namespaces) -> Review:
-    with _reviewed(draft, sources, ns) as (result, _, _):
+    """What publishing the draft would do, checked as `kg build` would, problems named by the
+    draft's own lines."""
+    with _reviewed(draft, sources, ns, as_published=False) as (result, _, _):
         return result
 
 
 @contextmanager
-def _reviewed(draft: Path, sources: Sources, ns: Namespaces) -> Iterator[tuple[Review, Sources, Version]]:
+def _reviewed(draft: Path, sources: Sources, ns: Namespaces, as_published: bool) -> Iterator[tuple[Review, Sources, Version]]:
     """The draft staged beside the published records and checked once, as the version it would
-    make; the staged sources stay while the caller builds from them."""
+    make; the staged sources stay while the caller builds from them. `as_published`: staged as
+    the record `kg publish` installs (without its `review:` entries), so that the version's
+    digest is the one a build of the published records gives; else as written, so that problems
+    name the draft's lines."""
     record, reviews = load_draft(draft)
     result = Review(draft, record, reviews)
     ambiguous = [key for key in result.by_status("ambiguous")]
@@ -73,7 +78,7 @@ def _reviewed(draft: Path, sources: Sources, ns: Namespaces) -> Iterator[tuple[R
     result.blocking.extend(_already_there(record, sources))
     name = _record_name(sources.records_dir, record)
     pending = next_version(read_versions(sources.records_dir), (name,))
-    with _staged(draft, record, sources) as staged:
+    with _staged(draft, record, sources, as_published) as staged:
         in_draft = _in_draft(staged.records_dir / name, draft)
         try:
             checked = check(staged, ns, pending)
@@ -87,21 +92,32 @@ def _reviewed(draft: Path, sources: Sources, ns: Namespaces) -> Iterator[tuple[R
 def publish(draft: Path, sources: Sources, ns: Namespaces, data_dir: Path) -> tuple[StoreInfo, Path, Version]:
     """The draft built into `data_dir` with the published records, then installed as a record
     and a new version; the new record's path and the version. Raises PublishRefused (nothing
-    changed) when the gate refuses it. The draft is staged and checked once."""
+    changed) when the gate refuses it. A draft that passes is staged and checked once; one that
+    fails is checked again as written, to name its own lines."""
     before = {e.id: len(e.facts) for r in load_records(sources.records_dir) for e in r.entities} if record_paths(sources.records_dir) else {}
-    with _reviewed(draft, sources, ns) as (reviewed, staged, version):
-        if reviewed.problems:
-            raise RecordErrors(reviewed.problems)
+    with _reviewed(draft, sources, ns, as_published=True) as (reviewed, staged, version):
         if reviewed.blocking:
             raise PublishRefused(f"{draft}: " + "; ".join(reviewed.blocking))
-        assert reviewed.checked is not None  # no problems: the records compiled
-        info = store_checked(reviewed.checked, staged, ns, data_dir)  # refuses SHACL violations
-        installed = _install(draft, reviewed.record, sources, staged)
+        if reviewed.problems or reviewed.checked is None or reviewed.checked.violations:
+            _refuse(review(draft, sources, ns), reviewed)
+        info = store_checked(reviewed.checked, staged, ns, data_dir)
+        installed = _install(reviewed.record, sources, staged)
     append_version(sources.records_dir, version)
     _log_change(sources.records_dir / CHANGELOG, version, installed, reviewed.record, before, info.triples)
     for leftover in (draft, draft.with_suffix(".txt"), draft.with_suffix(".html")):
         leftover.unlink(missing_ok=True)
     return info, installed, version
+
+
+def _refuse(as_written: Review, as_published: Review) -> NoReturn:
+    """Raise the problems of a draft that failed the gate, by the draft's lines when the check
+    of it as written finds them (it finds what the published form's check found)."""
+    for reviewed in (as_written, as_published):
+        if reviewed.problems:
+            raise RecordErrors(reviewed.problems)
+        if reviewed.checked is not None and reviewed.checked.violations:
+            raise ValidationFailed(reviewed.checked.violations)
+    raise PublishRefused(f"{as_written.draft}: refused by the gate")
 
 
 def _log_change(path: Path, version: Version, installed: Path, record: RecordFile, before: dict[str, int], triples: int) -> None:
@@ -150,8 +166,9 @@ def _already_there(record: RecordFile, sources: Sources) -> list[str]:
 
 
 @contextmanager
-def _staged(draft: Path, record: RecordFile, sources: Sources) -> Iterator[Sources]:
-    """The published records and corpus with the draft added, in a temporary folder."""
+def _staged(draft: Path, record: RecordFile, sources: Sources, as_published: bool) -> Iterator[Sources]:
+    """The published records and corpus with the draft added (as written, or as the record it
+    is published as), in a temporary folder."""
     if sources.corpus_dir is None:
         raise PublishRefused("no corpus folder (KG_CORPUS_DIR): a draft's quotes cannot be checked")
     text = draft.with_suffix(".txt")
@@ -173,7 +190,11 @@ def _staged(draft: Path, record: RecordFile, sources: Sources) -> Iterator[Sourc
         shutil.copy(text, corpus / name)
         rows = [entry.row() for entry in entries.values() if entry.file != name] + [_row(record, text, draft).row()]
         (corpus / INDEX).write_text("\t".join(CorpusEntry.__dataclass_fields__) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-        shutil.copy(draft, records / _record_name(sources.records_dir, record))  # as written: errors name its lines
+        staged = records / _record_name(sources.records_dir, record)
+        if as_published:
+            staged.write_text(_published_yaml(draft), encoding="utf-8")
+        else:
+            shutil.copy(draft, staged)  # as written: errors name its lines
         yield Sources(records, corpus, sources.ontology_file, sources.shapes_file)
 
 
@@ -217,11 +238,10 @@ def _published_yaml(draft: Path) -> str:
     return out.getvalue()
 
 
-def _install(draft: Path, record: RecordFile, sources: Sources, staged: Sources) -> Path:
-    """The record (without its review entries), text and corpus table into the real folders,
-    each by an atomic rename."""
+def _install(record: RecordFile, sources: Sources, staged: Sources) -> Path:
+    """The staged record (as published: without its review entries), text and corpus table into
+    the real folders, each by an atomic rename."""
     name = _record_name(sources.records_dir, record)
-    (staged.records_dir / name).write_text(_published_yaml(draft), encoding="utf-8")
     pairs = [(staged.records_dir / name, sources.records_dir / name),
              (staged.corpus_dir / record.article.file, sources.corpus_dir / record.article.file),
              (staged.corpus_dir / INDEX, sources.corpus_dir / INDEX)]
