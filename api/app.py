@@ -15,18 +15,21 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import linked_data, pages, reconcile, sameas, search
 from api.cache import DocumentCache
 from api.config import SERVICE_VERSION, ServiceConfig
+from api.error_pages import ProblemPages, problems_as_pages, wants_pages
 from api.logs import AccessLog, flush_periodically, log_to_stderr
 from api.problems import Problem, problem_response
 from api.sparql import OPENAPI as SPARQL_OPENAPI
@@ -77,8 +80,9 @@ class Front:
         self.app = app
         self.max_headers = max_headers
         self.endpoint = sparql
-        self.sparql = ServerErrorMiddleware(sparql, handler=internal_error)
-        self.sparql_cross_origin = ServerErrorMiddleware(CORSMiddleware(sparql, **CORS), handler=internal_error)
+        self.routes = compressed(ProblemPages(app))
+        self.sparql = ServerErrorMiddleware(compressed(ProblemPages(sparql)), handler=internal_error)
+        self.sparql_cross_origin = ServerErrorMiddleware(CORSMiddleware(compressed(ProblemPages(sparql)), **CORS), handler=internal_error)
         self.max_query_string = max_query_string
         self.access = access
 
@@ -98,29 +102,40 @@ class Front:
                     message = {**message, "headers": [*message["headers"], state.version_header]}
             await send(message)
 
+        own_problem = problems_as_pages(send_and_record, scope) if wants_pages(scope) else send_and_record
         try:
             if len(scope["query_string"]) > self.max_query_string:
                 response = problem_response(414, f"query string longer than {self.max_query_string} bytes (send a long query in a POST body)")
-                await response(scope, receive, send_and_record)
+                await response(scope, receive, own_problem)
             elif sum(len(name) + len(value) for name, value in scope["headers"]) > self.max_headers:
                 response = problem_response(431, f"request headers larger than {self.max_headers} bytes in all")
-                await response(scope, receive, send_and_record)
+                await response(scope, receive, own_problem)
             elif scope["path"] == "/sparql":
                 cross_origin = any(name == b"origin" for name, _ in scope["headers"])
                 await (self.sparql_cross_origin if cross_origin else self.sparql)(scope, receive, send_and_record)
             elif scope["method"] == "HEAD":  # HEAD wherever GET is allowed: the GET's headers, no body
-                await self.app({**scope, "method": "GET"}, receive, _without_body(send_and_record))
+                await self.routes({**scope, "method": "GET"}, receive, _without_body(send_and_record))
             else:
-                await self.app(scope, receive, send_and_record)
+                await self.routes(scope, receive, send_and_record)
         except asyncio.CancelledError:  # the server is stopping and gave up waiting for this request
             if status:
                 raise
             response = problem_response(503, "the service is shutting down; try again", headers={"Retry-After": "1"})
-            await response(scope, receive, send_and_record)  # an answer, not a dropped connection or a 500
+            await response(scope, receive, own_problem)  # an answer, not a dropped connection or a 500
         finally:
             if state is not None:
                 state.release()
             self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
+
+
+FAVICON = (Path(__file__).parent / "static" / "favicon.svg").read_bytes()  # browsers ask /favicon.ico: an SVG serves both
+GZIP_MINIMUM_BYTES = 1024  # smaller answers (most lookups) are sent as they are: compressing them costs more than it saves
+GZIP_LEVEL = 6  # zlib's default: most of level 9's saving for a fraction of its time
+
+
+def compressed(app):
+    """gzip for clients that accept it (Starlette's middleware; already compressed dumps excluded)."""
+    return GZipMiddleware(app, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
 
 
 def _without_body(send):
@@ -185,6 +200,11 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
             return JSONResponse({**body, "status": "unavailable", "reason": reason}, status_code=503)
         published = await asyncio.to_thread(lambda: state.published_version)  # None: records changed since the last publish
         return {**body, "release": {k: published[k] for k in ("number", "issued", "iri")} if published else None}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/favicon.svg", include_in_schema=False)
+    async def favicon():
+        return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(request: Request):

@@ -1,0 +1,95 @@
+"""What a person in a browser gets that a program does not: an error as a page with the query
+still editable (never raw JSON), compressed pages, a favicon, landmarks and labelled inputs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from graph.engine.embedded import EmbeddedEngine
+from tests.support.app import in_process
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "Accept-Encoding": "gzip, deflate"}
+
+
+def test_a_sparql_syntax_error_in_a_browser_is_a_page_with_the_query_to_mend(http):
+    broken = "SELECT ?s WHERE { ?s ?p }"
+    page = http.get("/sparql", params={"query": broken}, headers=BROWSER)
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "<textarea" in page.text and "SELECT ?s WHERE { ?s ?p }" in page.text  # escaped, still editable
+    assert 'role="alert"' in page.text and "syntax" in page.text.lower()
+    program = http.get("/sparql", params={"query": broken}, headers={"Accept": "application/sparql-results+json"})
+    assert program.status_code == 400 and program.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("path, extra, status", [
+    ("/id/person/nobody-at-all", {}, 404), ("/no/such/page", {}, 404),
+    ("/search?q=knox", {"X-Padding": "x" * 9000}, 431),  # refused before any route: the front's own answer
+])
+def test_errors_are_pages_for_browsers_and_problem_documents_for_programs(http, path, extra, status):
+    page = http.get(path, headers={**BROWSER, **extra})
+    assert page.status_code == status and page.headers["content-type"].startswith("text/html")
+    assert f"<h1>{status} " in page.text and "<main" in page.text
+    program = http.get(path, headers={"Accept": "application/json", **extra})
+    assert program.status_code == status
+    assert json.loads(program.text)["status"] == status
+
+
+def test_text_answers_are_compressed_for_clients_that_accept_it_and_dumps_are_not_compressed_twice(http):
+    page = http.get("/id/place/kazakhstan", headers=BROWSER)
+    assert page.headers.get("content-encoding") == "gzip" and "accept-encoding" in page.headers["vary"].lower()
+    raw = http.get("/id/place/kazakhstan", headers={**BROWSER, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers and raw.text == page.text
+    small = http.get("/health", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under a kilobyte: sent as it is
+
+
+def test_dumps_are_not_compressed_twice(data_dir):
+    with in_process(EmbeddedEngine.open(data_dir)) as http:
+        dump = http.get("/dumps/graph.nq.gz", headers={"Accept-Encoding": "gzip"})
+    assert dump.status_code == 200 and "content-encoding" not in dump.headers
+    assert gzip.decompress(dump.content).startswith(b"<")  # the file itself, compressed once
+
+
+def test_a_favicon_and_the_landmarks_of_every_page(http):
+    icon = http.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    for path in ("/", "/search?q=knox", "/sparql", "/id/person/colin-knox"):
+        page = http.get(path, headers=BROWSER).text
+        assert '<main id="main">' in page and 'href="#main"' in page and '<nav aria-label="Site">' in page
+        assert 'rel="icon"' in page and "prefers-color-scheme: dark" in page
+    for path in ("/", "/search?q=knox", "/sparql"):
+        assert unlabelled_fields(http.get(path, headers=BROWSER).text) == []
+
+
+class _Fields(HTMLParser):
+    """The form fields of a page and whether each has a label (`<label for>` or around it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[dict] = []
+        self.label_for: set[str] = set()
+        self.in_label = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self.in_label += 1
+            if attrs.get("for"):
+                self.label_for.add(attrs["for"])
+        elif tag in ("input", "textarea", "select") and attrs.get("type") not in ("hidden", "submit"):
+            self.fields.append({**attrs, "wrapped": self.in_label > 0})
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.in_label -= 1
+
+
+def unlabelled_fields(page: str) -> list[str]:
+    parser = _Fields()
+    parser.feed(page)
+    return [f.get("name", "?") for f in parser.fields if not f["wrapped"] and f.get("id") not in parser.label_for
+            and not f.get("aria-label")]
