@@ -28,6 +28,9 @@ from graph.vocabulary import vocabulary_terms
 router = APIRouter(tags=["Linked Data"])
 
 DOCUMENT_TYPES = ["application/n-triples", "text/turtle", "application/ld+json"]
+# What generic clients ask for, answered as /sparql does: text/plain is N-Triples (rdflib's
+# parse(format="nt") asks for it), application/json is JSON-LD.
+PLAIN_ALIASES = ["text/plain", "application/json"]
 VOCABULARY_TYPES = [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"]
 CACHE_CONTROL = "public, max-age=300"
 
@@ -64,7 +67,7 @@ async def entity(request: Request, path: str = FastApiPath(..., examples=["perso
     state = _state(request)
     iri = f"{state.base}/id/{path}"
     try:
-        media = _choose(request, [negotiation.HTML, *DOCUMENT_TYPES])  # on a tie (*/*) the last, JSON-LD, wins
+        media = _choose(request, [negotiation.HTML, *PLAIN_ALIASES, *DOCUMENT_TYPES])  # on a tie (*/*) the last, JSON-LD, wins
     except Problem as refused:  # a client that accepts only problem documents still learns the entity is unknown
         if refused.status == 406 and not exists(state.engine, iri):
             raise Problem(404, f"no entity {iri} in this graph") from None
@@ -79,7 +82,7 @@ def _entity_body(request: Request, state: ServiceState, iri: str, media: str):
     document = describe(state.engine, iri, state.profiles, state.context_url)
     if document is None:
         return None
-    if media == "application/ld+json":
+    if media in ("application/ld+json", "application/json"):
         return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
     if media == negotiation.HTML:
         return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, derived=document.derived,

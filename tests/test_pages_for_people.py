@@ -93,3 +93,19 @@ def unlabelled_fields(page: str) -> list[str]:
     parser.feed(page)
     return [f.get("name", "?") for f in parser.fields if not f["wrapped"] and f.get("id") not in parser.label_for
             and not f.get("aria-label")]
+
+
+@pytest.mark.parametrize("accept, parses_as", [("text/plain", "nt"), ("application/json", "json-ld")])
+def test_an_entity_iri_answers_generic_clients_in_the_format_they_mean(http, accept, parses_as):
+    import rdflib
+
+    answer = http.get("/id/person/colin-knox", headers={"Accept": accept})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith(accept)
+    text = answer.text
+    if parses_as == "json-ld":  # its context inlined: rdflib would fetch it from kg.test
+        document = answer.json()
+        document["@context"] = http.get("/context.jsonld").json()["@context"]
+        text = json.dumps(document)
+    graph = rdflib.Graph().parse(data=text, format=parses_as)
+    labels = {str(o) for o in graph.objects(rdflib.URIRef("http://kg.test/id/person/colin-knox"), rdflib.RDFS.label)}
+    assert labels == {"Colin Knox"}
