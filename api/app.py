@@ -209,7 +209,7 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(request: Request):
         state: ServiceState = service_state(request)
-        return pages.render(request, "home.html", info=state.info, examples=pages.example_queries())
+        return pages.render(request, "home.html", info=state.info, examples=pages.example_queries(state.base))
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem):

@@ -20,11 +20,12 @@ def render(request: Request, template: str, status_code: int = 200, headers: dic
     )
 
 
-def example_queries() -> list[dict[str, str]]:
-    """The queries of queries/examples/: title (first comment line) and text."""
+def example_queries(base: str) -> list[dict[str, str]]:
+    """The queries of queries/examples/ for the graph at `base`: title (first comment line) and
+    text, with the PREFIX lines it needs."""
     examples = []
     for path in sorted(queries.EXAMPLES.glob("*.rq")):
-        text = path.read_text()
+        text = queries.for_base(path.read_text(), base)
         first = text.splitlines()[0] if text else ""
         examples.append({"title": first.lstrip("# ").strip() or path.stem, "text": text})
     return examples

@@ -154,7 +154,7 @@ class SparqlEndpoint:
         accept = headers.get(b"accept", b"").decode("latin-1") or None
         media = negotiation.choose(DESCRIPTION_TYPES, accept, _single(url, "format"))
         if media == negotiation.HTML:
-            return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(), prefixes=state.prefixes)
+            return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(state.base), prefixes=state.prefixes)
         rdflib_format = negotiation.rdflib_name(media)
         body = await state.documents.obtain(("service-description", media), lambda: service_description(
             state.base, state.info, graph_kinds(state.engine)).serialize(format=rdflib_format, encoding="utf-8"))

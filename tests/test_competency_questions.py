@@ -24,7 +24,7 @@ from rdflib import OWL, RDFS, Graph, URIRef
 
 import queries
 from graph.vocabulary import load_ontology
-from tests.support.paths import QUESTIONS, needs_questions
+from tests.support.paths import BASE, QUESTIONS, needs_questions
 from tests.support.queries import rows as run_rows
 
 QUESTIONS_FILE = QUESTIONS
@@ -153,14 +153,14 @@ def aligned(ns) -> set[str]:
 @pytest.mark.parametrize("question", _questions(), ids=lambda q: q["id"])
 def test_competency_question(question: dict, engine) -> None:
     query_file = QUERIES / f"{question['id']}.rq"
-    check_answer(question, run_rows(engine, query_file.read_text()))
+    check_answer(question, run_rows(engine, queries.for_base(query_file.read_text(), BASE)))
 
 
 @needs_questions
 @pytest.mark.parametrize("question", _questions(), ids=lambda q: q["id"])
 def test_the_question_in_standard_vocabularies_gives_the_same_answer(question: dict, engine) -> None:
-    kgo_query = (QUERIES / f"{question['id']}.rq").read_text()
-    standard_query = (STANDARD_QUERIES / f"{question['id']}.rq").read_text()
+    kgo_query = queries.for_base((QUERIES / f"{question['id']}.rq").read_text(), BASE)
+    standard_query = queries.for_base((STANDARD_QUERIES / f"{question['id']}.rq").read_text(), BASE)
     kgo_rows = run_rows(engine, kgo_query)
     standard_rows = run_rows(engine, standard_query)
     check_answer(question, standard_rows, " (standard vocabularies)")
