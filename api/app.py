@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
 
 from api import linked_data, pages, reconcile, sameas, search
 from api.cache import DocumentCache
@@ -128,7 +129,8 @@ class Front:
             self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
 
 
-FAVICON = (Path(__file__).parent / "static" / "favicon.svg").read_bytes()  # browsers ask /favicon.ico: an SVG serves both
+STATIC = Path(__file__).parent / "static"  # the pages' own files: no asset is ever fetched from elsewhere
+FAVICON = (STATIC / "favicon.svg").read_bytes()  # browsers ask /favicon.ico: an SVG serves both
 GZIP_MINIMUM_BYTES = 1024  # smaller answers (most lookups) are sent as they are: compressing them costs more than it saves
 GZIP_LEVEL = 6  # zlib's default: most of level 9's saving for a fraction of its time
 
@@ -200,6 +202,8 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
             return JSONResponse({**body, "status": "unavailable", "reason": reason}, status_code=503)
         published = await asyncio.to_thread(lambda: state.published_version)  # None: records changed since the last publish
         return {**body, "release": {k: published[k] for k in ("number", "issued", "iri")} if published else None}
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
     @app.get("/favicon.svg", include_in_schema=False)

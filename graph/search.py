@@ -5,6 +5,7 @@ The index holds every `rdfs:label` and `skos:altLabel` of the store in memory, f
 is folded the same way and each name scored:
 
     exact name 100 > name starts with the query 80 > a word of the name starts with it 60
+    > every word of the query starts a word of the name, in any order ("Knox Colin") 50
     > the name contains it 40 > the name starts with it spelled differently 20-30
     > the name contains it spelled differently 10-20;
     +5 for the preferred label over an alias; shorter names first. (A tier outweighs the +5.)
@@ -38,6 +39,7 @@ from graph.engine.base import Engine
 _NON_WORD = re.compile(r"[^\w]+")
 SIMILAR = 85  # the least similarity (0-100) of a name spelled differently
 SIMILAR_MIN_LENGTH = 5  # letters a query needs before spellings are guessed at
+MAX_COUNTED = 1000  # results a search counts (and pages through) at most: "1000+" beyond
 
 NAMES_QUERY = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -108,7 +110,10 @@ class SearchIndex:
             names.append(Name(entity, text, fold(text), preferred))
         return cls(names, {k: tuple(sorted(v)) for k, v in types.items()}, labels)
 
-    def search(self, query: str, type_filter: set[str] | None = None, limit: int = 10) -> list[Hit]:
+    def search(self, query: str, type_filter: set[str] | None = None, limit: int = 10,
+               spell_below: int | None = None) -> list[Hit]:
+        """The best `limit` entities for `query`. Names spelled differently are looked for when
+        the other tiers find fewer than `spell_below` (default: `limit`)."""
         needle = fold(query)
         if not needle:
             return []
@@ -117,13 +122,14 @@ class SearchIndex:
             _scored(100.0, self._exact.get(needle, ())),
             _scored(80.0, (n for n in self._containing("\n" + needle, 1) if n.folded != needle)),
             _scored(60.0, self._containing(" " + needle, 0)),
+            _scored(50.0, self._all_words(needle)),
             _scored(40.0, self._containing(needle, 0)),
         )
         for candidates in tiers:
             if self._fill(best, candidates, type_filter, limit):
                 break
         else:
-            if len(needle) >= SIMILAR_MIN_LENGTH:
+            if len(needle) >= SIMILAR_MIN_LENGTH and len(best) < (limit if spell_below is None else spell_below):
                 self._fill(best, self._spelled_like(needle), type_filter, limit)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self.labels.get(kv[0], kv[1][1].text), kv[0]))
         return [
@@ -143,6 +149,22 @@ class SearchIndex:
             if len(best) >= limit and floor is None:
                 floor = score
         return len(best) >= limit
+
+    def page(self, query: str, type_filter: set[str] | None, offset: int, limit: int) -> tuple[list[Hit], int, bool]:
+        """One page of results, the number of results (counted up to MAX_COUNTED) and whether
+        that number is the whole count."""
+        hits = self.search(query, type_filter, MAX_COUNTED, spell_below=offset + limit)
+        return hits[offset:offset + limit], len(hits), len(hits) < MAX_COUNTED
+
+    def _all_words(self, needle: str) -> Iterator[Name]:
+        """Names every word of a query of two words or more starts a word of, in any order."""
+        words = needle.split()
+        if len(words) < 2:
+            return
+        for name in self._containing(words[0], 0):
+            own = name.folded.split()
+            if all(any(word.startswith(part) for word in own) for part in words):
+                yield name
 
     def _containing(self, pattern: str, skip: int) -> Iterator[Name]:
         """The names in which `pattern` occurs (`skip` of its characters before the name), each

@@ -132,3 +132,32 @@ def test_every_shipped_query_carries_the_prefixes_it_needs():
 def test_the_examples_on_the_query_page_carry_the_prefixes_for_this_graph(http):
     page = http.get("/sparql", headers=BROWSER).text
     assert "BASE &lt;http://kg.test/&gt;" in page and "PREFIX kgo: &lt;ontology#&gt;" in page
+
+
+def test_search_says_how_many_pages_through_them_and_filters_by_type(http):
+    first = http.get("/search", params={"q": "a", "limit": 5}).json()
+    assert first["total"] > 5 and len(first["results"]) == 5 and first["previous"] is None
+    second = http.get(first["next"]).json()
+    assert second["offset"] == 5 and not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+    people = http.get("/search", params={"q": "a", "type": "kgo:Person", "limit": 100}).json()
+    assert people["total"] == len(people["results"]) > 0 and all("kgo:Person" in r["types"] for r in people["results"])
+    page = http.get("/search", params={"q": "a", "limit": 5}, headers=BROWSER).text
+    assert f"{first['total']} results, 1-5 shown" in page and 'rel="next"' in page
+    assert 'id="search-type"' in page and unlabelled_fields(page) == []
+
+
+def test_search_finds_words_in_any_order_and_shows_the_name_matched(http):
+    found = http.get("/search", params={"q": "Knox Colin"}).json()["results"]
+    assert found[0]["label"] == "Colin Knox"
+    spelled = http.get("/search", params={"q": "Nazarbaev"}, headers=BROWSER).text
+    assert "Nazarbayev University" in spelled
+
+
+def test_every_page_has_the_header_search_box_and_its_script_is_served_here(http):
+    page = http.get("/id/person/colin-knox", headers=BROWSER).text
+    assert 'id="site-q"' in page and 'role="combobox"' in page and unlabelled_fields(page) == []
+    script = http.get("/static/autocomplete.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "http" not in script.text  # it asks this service only: the form's own /search
+    again = http.get("/static/autocomplete.js", headers={"If-None-Match": script.headers["etag"]})
+    assert again.status_code == 304

@@ -53,3 +53,16 @@ def test_a_guessed_hit_on_a_label_scores_below_a_substring_hit_on_an_alias():
     hits = names.search("behavioural insights")
     assert [hit.entity for hit in hits] == ["alias", "label"]
     assert hits[1].score < 39 < hits[0].score  # 39: the least an exact hit scores (a substring of a 100-letter alias)
+
+
+def test_words_in_any_order_find_the_name():
+    assert entities("Insights Behavioral")[:1] == ["bit"]
+    assert entities("administration academy")[:2] == ["apa", "branches"]
+
+
+def test_a_page_says_how_many_there_are_and_pages_through_them_all():
+    many = index(*((f"e{i}", f"Civil servant number {i}", True) for i in range(25)))
+    first, total, exact = many.page("civil servant", None, 0, 10)
+    assert (len(first), total, exact) == (10, 25, True)
+    seen = [hit.entity for offset in (0, 10, 20) for hit in many.page("civil servant", None, offset, 10)[0]]
+    assert len(seen) == 25 and len(set(seen)) == 25  # every result once, none lost between pages
