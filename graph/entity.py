@@ -4,7 +4,8 @@ The document is a set of triples, built together with its JSON-LD form so that t
 exactly the same statements:
 
 - every triple with the entity as subject, and the triples of its own `#` nodes (figures);
-- the entity's incoming links (capped), and the articles that mention it;
+- the entity's incoming links (capped: `incomingLinks` then says how many there are and gives
+  the SPARQL query that lists them all), and the articles that mention it;
 - the label of every node it links to or is linked from;
 - its evidence: each assertion about it with the quoted passage and the source article.
 
@@ -21,6 +22,7 @@ with `[]` when the entity has no value, and every key holds an array.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -160,6 +162,16 @@ class _Builder:
                 doc.setdefault(self.profiles.key(triple.predicate.value), []).append(self.value(triple.object, assertion))
         return doc
 
+    def incoming_links(self, shown: int) -> dict:
+        """How many links to the entity there are (not counting evidence and mentions), how many
+        the document holds, and the SPARQL query that lists them all: a cut is never silent."""
+        listing = (f"SELECT ?subject ?property WHERE {{ ?subject ?property <{self.node.value}> "
+                   f"FILTER(?property NOT IN (<{RDF_SUBJECT.value}>, <{MENTIONS.value}>)) "
+                   f"FILTER NOT EXISTS {{ GRAPH <{self.ns.entailed_graph}> {{ ?subject ?property <{self.node.value}> }} }} }}")
+        [row] = self.engine.select(listing.replace("SELECT ?subject ?property", "SELECT (COUNT(*) AS ?n)", 1))
+        return {"shown": shown, "total": int(row["n"].value),
+                "all": f"{self.ns.base}/sparql?{urlencode({'query': listing + ' ORDER BY ?property ?subject', 'format': 'html'})}"}
+
     def _is_passage(self, node) -> bool:
         return bool(self.engine.triples(node, RDF_TYPE, OA_SPECIFIC_RESOURCE, limit=1))
 
@@ -169,8 +181,9 @@ class _Builder:
         derived_out = set(derived)
         derived_in = set(self.engine.triples(None, None, self.node, graph=entailed))
         own = [t for t in self.out(self.node) if t not in derived_out]
-        incoming = [t for t in self.engine.triples(None, None, self.node, limit=INCOMING_LIMIT + EVIDENCE_LIMIT + len(derived_in))
-                    if t not in derived_in]
+        fetch = INCOMING_LIMIT + EVIDENCE_LIMIT + len(derived_in)
+        fetched = self.engine.triples(None, None, self.node, limit=fetch)
+        incoming = [t for t in fetched if t not in derived_in]
         if not own and not incoming:
             return None
         doc: dict = {"@id": self.ns.compact(self.node.value), "@type": []}
@@ -178,7 +191,7 @@ class _Builder:
         for key in self.profiles.keys([t.object.value for t in own if t.predicate == RDF_TYPE]):
             doc.setdefault(key, [])
         doc["mentionedIn"], doc["evidence"], reverse = [], [], {}
-        others = 0
+        others = cut = 0
         for triple in incoming:
             if triple.predicate == RDF_SUBJECT:
                 if len(doc["evidence"]) < EVIDENCE_LIMIT:
@@ -192,7 +205,11 @@ class _Builder:
                 others += 1
                 self.triples.add(triple)
                 reverse.setdefault(self.profiles.key(triple.predicate.value), []).append(self.ref(triple.subject))
+            else:
+                cut += 1
         doc["@reverse"] = reverse
+        if cut or len(fetched) >= fetch:  # some links are not in the document: say how many
+            doc["incomingLinks"] = self.incoming_links(others)
         asserted = self.triples
         self.triples = set()  # the labels of derived values are not part of the document
         shown: dict[str, list] = {}

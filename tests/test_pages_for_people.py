@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -161,3 +162,18 @@ def test_every_page_has_the_header_search_box_and_its_script_is_served_here(http
     assert "http" not in script.text  # it asks this service only: the form's own /search
     again = http.get("/static/autocomplete.js", headers={"If-None-Match": script.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_an_entity_with_more_links_than_its_document_holds_says_how_many_and_how_to_list_them(monkeypatch, memory_engine):
+    import graph.entity
+
+    monkeypatch.setattr(graph.entity, "INCOMING_LIMIT", 3)
+    with in_process(memory_engine) as fresh:  # documents built under the smaller limit
+        document = fresh.get("/id/place/kazakhstan", headers={"Accept": "application/ld+json"}).json()
+        counted = document["incomingLinks"]
+        assert counted["shown"] == sum(len(v) for v in document["@reverse"].values()) == 3 and counted["total"] > 3
+        listing = parse_qs(urlsplit(counted["all"]).query)["query"][0]
+        listed = fresh.get("/sparql", params={"query": listing}, headers={"Accept": "application/sparql-results+json"})
+        assert len(listed.json()["results"]["bindings"]) == counted["total"]  # the links the document left out too
+        page = fresh.get("/id/place/kazakhstan", headers=BROWSER).text
+        assert f"3 of {counted['total']} links shown" in page
