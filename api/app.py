@@ -19,6 +19,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -179,6 +180,8 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         version=SERVICE_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served below with their scripts from /static, not from a CDN
+        redoc_url=None,
     )
     app.include_router(linked_data.router)
     app.include_router(search.router)
@@ -204,6 +207,17 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         return {**body, "release": {k: published[k] for k in ("number", "issued", "iri")} if published else None}
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title}: API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css", swagger_favicon_url="/favicon.svg")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc():
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title}: API", redoc_js_url="/static/vendor/redoc/redoc.standalone.js",
+                              redoc_favicon_url="/favicon.svg", with_google_fonts=False)
 
     @app.get("/favicon.ico", include_in_schema=False)
     @app.get("/favicon.svg", include_in_schema=False)

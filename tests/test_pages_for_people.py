@@ -4,6 +4,7 @@ still editable (never raw JSON), compressed pages, a favicon, landmarks and labe
 from __future__ import annotations
 
 import gzip
+import re
 import json
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -177,3 +178,13 @@ def test_an_entity_with_more_links_than_its_document_holds_says_how_many_and_how
         assert len(listed.json()["results"]["bindings"]) == counted["total"]  # the links the document left out too
         page = fresh.get("/id/place/kazakhstan", headers=BROWSER).text
         assert f"3 of {counted['total']} links shown" in page
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_api_documentation_pages_load_everything_from_this_service(http, path):
+    page = http.get(path).text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(s.startswith("/") for s in sources), sources  # nothing from a CDN
+    for source in sources:
+        assert http.get(source).status_code == 200, source
+    assert "fonts.googleapis" not in page and "cdn.jsdelivr" not in page

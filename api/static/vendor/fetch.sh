@@ -1,0 +1,9 @@
+#!/bin/sh
+# Refresh the vendored front-end files from the npm registry (versions in README.md).
+set -eu
+cd "$(dirname "$0")"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm pack --silent swagger-ui-dist@5.36.0 redoc@2.5.4 >/dev/null && for t in *.tgz; do mkdir "${t%.tgz}" && tar xzf "$t" -C "${t%.tgz}"; done)
+cp "$work"/swagger-ui-dist-*/package/swagger-ui-bundle.js "$work"/swagger-ui-dist-*/package/swagger-ui.css "$work"/swagger-ui-dist-*/package/LICENSE swagger-ui/
+cp "$work"/redoc-*/package/bundles/redoc.standalone.js "$work"/redoc-*/package/bundles/redoc.standalone.js.LICENSE.txt "$work"/redoc-*/package/LICENSE redoc/
