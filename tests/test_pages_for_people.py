@@ -1,15 +1,19 @@
 """What a person in a browser gets that a program does not: an error as a page with the query
-still editable (never raw JSON), compressed pages, a favicon, landmarks and labelled inputs."""
+still editable (never raw JSON), compressed pages, a favicon, landmarks and labelled fields,
+search with counts and pages, quotes shown with their words marked, documentation that loads
+nothing from elsewhere; and what generic clients get: the formats they mean, queries that carry
+their prefixes, link lists that say when they are cut (issue 17)."""
 
 from __future__ import annotations
 
 import gzip
-import re
 import json
+import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from markupsafe import escape
 
 from graph.engine.embedded import EmbeddedEngine
 from tests.support.app import in_process
@@ -188,3 +192,12 @@ def test_the_api_documentation_pages_load_everything_from_this_service(http, pat
     for source in sources:
         assert http.get(source).status_code == 200, source
     assert "fonts.googleapis" not in page and "cdn.jsdelivr" not in page
+
+
+def test_a_quote_page_shows_its_sentence_with_the_quoted_words_marked(http, memory_engine):
+    from tests.support.queries import rows
+
+    [row] = rows(memory_engine, "SELECT ?quote ?exact WHERE { ?quote a oa:SpecificResource ; oa:hasSelector/oa:exact ?exact } "
+                                "ORDER BY ?quote LIMIT 1")
+    page = http.get(row["quote"].replace("http://kg.test", ""), headers=BROWSER).text
+    assert f"<mark>{escape(row['exact'])}</mark>" in page
