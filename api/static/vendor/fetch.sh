@@ -7,3 +7,5 @@ trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent swagger-ui-dist@5.36.0 redoc@2.5.4 >/dev/null && for t in *.tgz; do mkdir "${t%.tgz}" && tar xzf "$t" -C "${t%.tgz}"; done)
 cp "$work"/swagger-ui-dist-*/package/swagger-ui-bundle.js "$work"/swagger-ui-dist-*/package/swagger-ui.css "$work"/swagger-ui-dist-*/package/LICENSE swagger-ui/
 cp "$work"/redoc-*/package/bundles/redoc.standalone.js "$work"/redoc-*/package/bundles/redoc.standalone.js.LICENSE.txt "$work"/redoc-*/package/LICENSE redoc/
+# the one change to a vendored file: ReDoc's attribution logo comes from its CDN; ours is served here
+sed -i 's#https://cdn.redoc.ly/redoc/logo-mini.svg#/favicon.svg#' redoc/redoc.standalone.js

@@ -1,0 +1,169 @@
+"""The pages as a person sees them: Debian's Chromium, driven by Playwright for Python (pointed at
+/usr/bin/chromium: Playwright's own browser download cannot work here), against a real `kg serve`
+whose base IRI is its own 127.0.0.1 address. For every page kind at 1280 and 390 px wide: it
+loads, nothing is requested from anywhere but 127.0.0.1, no script error, no horizontal
+scrolling, and an axe-core audit (tests/support/axe) finds no serious or critical violation;
+a screenshot of each is written to KG_SCREENSHOTS (default ./screenshots). Then what the pages do:
+the header's search box suggests and opens an entity, an error page keeps the query.
+
+.ci/run installs Chromium when it is missing; where it cannot be installed these tests are
+skipped with the reason (and a CI run, in which nothing may be skipped, fails)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import httpx
+import pytest
+
+from graph.build import build
+from graph.config import Sources
+from graph.namespaces import Namespaces
+from tests.support.paths import CORPUS, PROJECT_ROOT, RECORDS
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).parents[1] / "support" / "axe" / "axe.min.js"
+SCREENSHOTS = Path(os.environ.get("KG_SCREENSHOTS", "screenshots"))
+WIDTHS = (1280, 390)
+RESULTS = "SELECT ?event ?label WHERE { ?event a kgo:Event ; rdfs:label ?label } ORDER BY ?label LIMIT 20"
+PAGES = {
+    "home": "/",
+    "person": "/id/person/colin-knox",
+    "organization": "/id/organization/astana-civil-service-hub",
+    "event": "/id/event/world-government-summit-2019",
+    "place": "/id/place/kazakhstan",
+    "search": "/search?q=academy",
+    "query-editor": "/sparql",
+    "query-results": f"/sparql?format=html&query={quote(RESULTS)}",
+    "query-error": f"/sparql?query={quote('SELECT ?s WHERE { ?s ?p }')}",
+    "not-found": "/id/person/nobody-at-all",
+    "ontology": "/ontology",
+    "void": "/.well-known/void",
+    "docs": "/docs",
+    "redoc": "/redoc",
+}
+THIRD_PARTY = {"docs", "redoc"}  # Swagger UI's and ReDoc's own markup: loaded offline, not audited as ours
+ERRORS = {"query-error": 400, "not-found": 404}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> str:
+    """A `kg serve` whose base IRI is the address it listens on, over a fresh build."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    data = tmp_path_factory.mktemp("browser") / "data"
+    build(Sources(RECORDS, CORPUS), Namespaces(url), data)
+    log = (data.parent / "serve.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--port", str(port)], cwd=PROJECT_ROOT,
+                               env={**os.environ, "KG_DATA_DIR": str(data), "KG_BASE_IRI": url}, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline and process.poll() is None, (data.parent / "serve.log").read_text()
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run does it): "
+                    "the browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """A page opened at one width, with what it asked from outside and what went wrong in it."""
+
+    def __init__(self, browser, site: str, width: int):
+        self.page = browser.new_page(viewport={"width": width, "height": 900})
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        host = urlsplit(site).hostname
+
+        def only_here(route):
+            if urlsplit(route.request.url).hostname == host:
+                route.continue_()
+            else:
+                self.outside.append(route.request.url)
+                route.abort()
+
+        self.page.route("**/*", only_here)
+
+    def open(self, url: str):
+        response = self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def horizontal_overflow(self) -> int:
+        return self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+    def serious_violations(self) -> list[str]:
+        self.page.add_script_tag(path=str(AXE))
+        found = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+        return [f"{v['id']} ({v['impact']}): {v['help']}: {[n['target'] for n in v['nodes']][:3]}"
+                for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_each_page_kind_in_chromium(browser, site, name, width):
+    visit = Visit(browser, site, width)
+    response = visit.open(site + PAGES[name])
+    assert response.status == ERRORS.get(name, 200), name
+    assert response.headers["content-type"].startswith("text/html")
+    assert visit.outside == [], f"{name} asked outside 127.0.0.1: {visit.outside}"
+    expected = [e for e in visit.errors if "Failed to load resource" in e and name in ERRORS]  # the page's own status
+    assert [e for e in visit.errors if e not in expected] == [], f"{name} at {width} px: {visit.errors}"
+    assert visit.horizontal_overflow() <= 0, f"{name} scrolls sideways at {width} px"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    visit.page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+    if name not in THIRD_PARTY:
+        assert visit.serious_violations() == [], f"{name} at {width} px"
+    visit.page.close()
+
+
+def test_the_header_search_box_suggests_names_and_opens_the_one_chosen(browser, site):
+    visit = Visit(browser, site, 1280)
+    visit.open(site + "/")
+    visit.page.fill("#site-q", "knox")
+    visit.page.wait_for_selector("#site-q-list li")
+    assert "Colin Knox" in visit.page.inner_text("#site-q-list")
+    visit.page.keyboard.press("ArrowDown")
+    visit.page.keyboard.press("Enter")
+    visit.page.wait_for_url("**/id/person/colin-knox")
+    assert visit.page.inner_text("h1") == "Colin Knox" and visit.errors == []
+
+
+def test_a_query_error_page_keeps_the_query_and_runs_it_again_mended(browser, site):
+    visit = Visit(browser, site, 1280)
+    visit.open(site + PAGES["query-error"])
+    assert visit.page.input_value("#query") == "SELECT ?s WHERE { ?s ?p }"
+    visit.page.fill("#query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
+    visit.page.click("button[type=submit]")
+    visit.page.wait_for_load_state("networkidle")
+    assert visit.page.locator("table tr").count() == 4  # the header and three rows
