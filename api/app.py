@@ -37,6 +37,7 @@ from api.problems import Problem, problem_response
 from api.sparql import OPENAPI as SPARQL_OPENAPI
 from api.sparql import SparqlEndpoint
 from api.state import ServiceState, Versions, service_state, started
+from api.timeline import timeline_svg
 from graph.engine import Engine
 
 DESCRIPTION = """
@@ -227,7 +228,10 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(request: Request):
         state: ServiceState = service_state(request)
-        return pages.render(request, "home.html", info=state.info, examples=pages.example_queries(state.base))
+        overview = await asyncio.to_thread(lambda: state.overview)
+        return pages.render(request, "home.html", info=state.info, examples=pages.example_queries(state.base),
+                            release=await asyncio.to_thread(lambda: state.published_version), **overview,
+                            picture=timeline_svg(overview["dated"], f"Timeline of the {len(overview['dated'])} dated events"))
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem):

@@ -19,8 +19,10 @@ from api import negotiation, pages
 from api.problems import Problem
 from api.state import ServiceState
 from api.state import service_state as _state
+from api.timeline import timeline_svg
 from graph.context import context
 from graph.entity import EntityDocument, describe, exists
+from graph.overview import timeline
 from graph.schema_org import schema_org
 from graph.store import CHECKSUMS, DUMP_FILES
 from graph.vocabulary import vocabulary_terms
@@ -85,8 +87,10 @@ def _entity_body(request: Request, state: ServiceState, iri: str, media: str):
     if media in ("application/ld+json", "application/json"):
         return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
     if media == negotiation.HTML:
+        dated, undated = timeline(state.engine, state.ns, about=iri)
         return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, derived=document.derived,
-                            markup=_markup(state, document))
+                            markup=_markup(state, document), dated=dated, undated=undated,
+                            picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"))
     return document.serialize(negotiation.format_name(media, negotiation.GRAPH), state.prefixes)
 
 

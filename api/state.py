@@ -40,6 +40,7 @@ from graph.kinds import search_excluded
 from graph.namespaces import Namespaces
 from graph.reconcile import ReconcileVocabulary, Reconciler
 from graph.search import SearchIndex
+from graph.overview import articles, class_counts, most_connected, timeline
 from graph.service_description import published_versions, release, void_description
 from graph.vocabulary import load_ontology, load_shapes
 
@@ -148,6 +149,13 @@ class ServiceState:
     @cached_property
     def shapes(self) -> Graph:
         return load_shapes(self.ns)
+
+    @cached_property
+    def overview(self) -> dict:
+        """What the home page shows (graph/overview.py), read from the graph once per version."""
+        dated, undated = timeline(self.engine, self.ns)
+        return {"counts": class_counts(self.engine, self.ns), "articles": articles(self.engine, self.ns),
+                "connected": most_connected(self.engine, self.ns), "dated": dated, "undated": undated}
 
     @cached_property
     def published_version(self) -> dict | None:

@@ -152,7 +152,12 @@ class SearchIndex:
 
     def page(self, query: str, type_filter: set[str] | None, offset: int, limit: int) -> tuple[list[Hit], int, bool]:
         """One page of results, the number of results (counted up to MAX_COUNTED) and whether
-        that number is the whole count."""
+        that number is the whole count. No words and a class: every entity of the class."""
+        if not fold(query) and type_filter:  # a class's list: every entity of the class, by label
+            members = sorted((e for e, types in self.types.items() if type_filter & set(types) and e in self.labels),
+                             key=lambda e: (fold(self.labels[e]), e))
+            hits = [Hit(e, self.labels[e], self.labels[e], 0.0, self.types[e]) for e in members[offset:offset + limit]]
+            return hits, len(members), True
         hits = self.search(query, type_filter, MAX_COUNTED, spell_below=offset + limit)
         return hits[offset:offset + limit], len(hits), len(hits) < MAX_COUNTED
 

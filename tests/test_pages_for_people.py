@@ -201,3 +201,22 @@ def test_a_quote_page_shows_its_sentence_with_the_quoted_words_marked(http, memo
                                 "ORDER BY ?quote LIMIT 1")
     page = http.get(row["quote"].replace("http://kg.test", ""), headers=BROWSER).text
     assert f"<mark>{escape(row['exact'])}</mark>" in page
+
+
+def test_the_home_page_shows_what_the_graph_holds_and_its_events_in_time(http, memory_engine):
+    from graph.namespaces import Namespaces
+    from graph.overview import class_counts
+
+    page = http.get("/", headers=BROWSER).text
+    people = dict(class_counts(memory_engine, Namespaces("http://kg.test")))["Person"]
+    assert f"{people} Person</a>" in page
+    every = http.get("/search", params={"q": "", "type": "kgo:Person", "limit": 100}).json()
+    assert every["total"] == people == len(every["results"])  # the class's list: every person, counted
+    assert "Kazakhstan in top 30 developed countries" in page and "Most connected" in page
+    assert '<svg class="timeline-picture"' in page and "9-11 June 2025" in page  # a window, as written
+    assert "28 January 2016" in page and "Not dated by the articles" in page
+
+
+def test_an_entity_page_shows_the_events_it_is_in_on_a_timeline(http):
+    page = http.get("/id/organization/astana-civil-service-hub", headers=BROWSER).text
+    assert '<svg class="timeline-picture"' in page and "13 February 2019" in page
