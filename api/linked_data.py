@@ -17,12 +17,13 @@ from rdflib import Graph
 
 from api import negotiation, pages
 from api.problems import Problem
+from api.relations import relations_svg
 from api.state import ServiceState
 from api.state import service_state as _state
 from api.timeline import timeline_svg
 from graph.context import context
 from graph.entity import EntityDocument, describe, exists
-from graph.overview import timeline
+from graph.overview import neighbours, timeline
 from graph.schema_org import schema_org
 from graph.store import CHECKSUMS, DUMP_FILES
 from graph.vocabulary import vocabulary_terms
@@ -88,9 +89,12 @@ def _entity_body(request: Request, state: ServiceState, iri: str, media: str):
         return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
     if media == negotiation.HTML:
         dated, undated = timeline(state.engine, state.ns, about=iri)
+        around = neighbours(state.engine, state.ns, iri)
+        label = next(iter(document.jsonld.get("label") or []), iri)
         return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, derived=document.derived,
-                            markup=_markup(state, document), dated=dated, undated=undated,
-                            picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"))
+                            markup=_markup(state, document), dated=dated, undated=undated, around=around,
+                            picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"),
+                            relations=relations_svg(label if isinstance(label, str) else iri, around, "#connections-list"))
     return document.serialize(negotiation.format_name(media, negotiation.GRAPH), state.prefixes)
 
 

@@ -145,9 +145,56 @@ def most_connected(engine: Engine, ns: Namespaces, limit: int = MOST_CONNECTED) 
 
 def _an_entity(variable: str, ns: Namespaces) -> str:
     machinery = " && ".join(f'!STRSTARTS(STR({variable}), "{ns.base}/id/{kind}/")' for kind in ("assertion", "quote", "article", "link", "version"))
-    return f'FILTER(isIRI({variable}) && STRSTARTS(STR({variable}), "{ns.base}/id/") && {machinery})'
+    return f'FILTER(isIRI({variable}) && STRSTARTS(STR({variable}), "{ns.base}/id/") && !CONTAINS(STR({variable}), "#") && {machinery})'
 
 
 def _text(row, name: str) -> str | None:
     term = row[name]
     return term.value if term is not None else None
+
+
+INTERMEDIATE = ("position", "view")  # nodes that stand between two entities: shown as the link, not as a node
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    iri: str
+    label: str
+    kind: str  # the id segment: person, organization, event...
+    link: str  # what ties it to the entity, in words ("post in", "Chairman of the NAC Management Board")
+
+
+def neighbours(engine: Engine, ns: Namespaces, iri: str) -> list[Neighbour]:
+    """The entities one link away, and those two away through a post or a stated view (a person
+    and the organisation of their post; who said what about a policy), each once, by kind."""
+    not_a_type = "FILTER(?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)"
+    direct = engine.select(f"""SELECT DISTINCT ?x ?p WHERE {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }}
+                                {_an_entity("?x", ns)} {not_a_type} }}""")
+    links: dict[str, str] = {}
+    between = [row["x"].value for row in direct if _segment(row["x"].value, ns) in INTERMEDIATE]
+    for row in direct:
+        if row["x"].value not in between:
+            links.setdefault(row["x"].value, _words(row["p"].value))
+    if between:
+        values = " ".join(f"<{x}>" for x in between)
+        for row in engine.select(f"""SELECT DISTINCT ?via ?x WHERE {{ VALUES ?via {{ {values} }} {{ ?via ?p ?x }} UNION {{ ?x ?p ?via }}
+                                     {_an_entity("?x", ns)} {not_a_type} FILTER(?x != <{iri}>) }}"""):
+            if _segment(row["x"].value, ns) not in INTERMEDIATE:
+                links.setdefault(row["x"].value, row["via"].value)  # replaced by the post's or view's label below
+    if not links:
+        return []
+    values = " ".join(f"<{x}>" for x in {*links, *between})
+    labels = {row["x"].value: row["label"].value for row in engine.select(
+        f"SELECT ?x (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?x {{ {values} }} ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l }} GROUP BY ?x")}
+    found = [Neighbour(x, labels[x], _segment(x, ns), labels.get(link, link)) for x, link in links.items() if x in labels]
+    return sorted(found, key=lambda n: (n.kind, n.label))
+
+
+def _segment(iri: str, ns: Namespaces) -> str:
+    return iri[len(ns.base) + len("/id/"):].split("/", 1)[0]
+
+
+def _words(predicate: str) -> str:
+    """A property's name in words: "subOrganizationOf" -> "sub organization of"."""
+    name = predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()

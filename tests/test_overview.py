@@ -34,3 +34,15 @@ def test_the_picture_draws_a_day_a_window_a_month_and_a_year_each_its_own_way():
     assert svg.count('class="month-span"') == 1 and svg.count('class="year-span"') == 1
     assert svg.count("<a href=") == 4 and 'aria-label="Four events"' in svg
     assert ">2016<" in svg and ">2025<" in svg  # the axis covers every year
+
+
+def test_the_relation_picture_caps_the_nodes_and_counts_the_rest():
+    from api.relations import MAX_NODES, relations_svg
+    from graph.overview import Neighbour
+
+    many = [Neighbour(f"http://kg.test/id/person/p{i}", f"Person {i}", "person", "member of") for i in range(MAX_NODES + 7)]
+    svg = str(relations_svg("Kazakhstan", many, "#connections-list"))
+    assert svg.count('<a class="node"') == MAX_NODES - 1 and f">+{len(many) - MAX_NODES + 1}<" in svg
+    few = str(relations_svg("Kazakhstan", many[:3], "#connections-list"))
+    assert few.count('<a class="node"') == 3 and 'class="more"' not in few
+    assert str(relations_svg("Nobody", [], "#x")) == ""

@@ -167,3 +167,25 @@ def test_a_query_error_page_keeps_the_query_and_runs_it_again_mended(browser, si
     visit.page.click("button[type=submit]")
     visit.page.wait_for_load_state("networkidle")
     assert visit.page.locator("table tr").count() == 4  # the header and three rows
+
+
+def test_the_relation_picture_of_the_most_connected_entity_is_capped_and_its_nodes_open_pages(browser, site):
+    visit = Visit(browser, site, 1280)
+    visit.open(site + PAGES["place"])
+    nodes = visit.page.locator(".relations-picture a.node")
+    listed = visit.page.locator("#connections-list li").count()
+    assert 0 < nodes.count() <= 20 and listed >= nodes.count()
+    if listed > nodes.count():
+        assert visit.page.locator(".relations-picture a.more").count() == 1
+    target = nodes.first.get_attribute("href")
+    nodes.first.click()
+    visit.page.wait_for_url(target)
+    assert visit.page.locator("h1").count() == 1 and visit.errors == []
+
+
+def test_the_home_timeline_draws_every_dated_event_and_lists_the_undated_apart(browser, site):
+    visit = Visit(browser, site, 1280)
+    visit.open(site + "/")
+    drawn = visit.page.locator(".timeline-picture a").count()
+    assert drawn == visit.page.locator("section.timeline ol.events li").count() > 0
+    assert visit.page.locator("section.timeline h3").inner_text().startswith("Not dated by the articles")
