@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, Response
 from rdflib import Graph
 
 from api import negotiation, pages
+from api.entity_page import incoming_rows, statement_rows
 from api.problems import Problem
 from api.relations import relations_svg
 from api.state import ServiceState
@@ -91,8 +92,11 @@ def _entity_body(request: Request, state: ServiceState, iri: str, media: str):
         dated, undated = timeline(state.engine, state.ns, about=iri)
         around = neighbours(state.engine, state.ns, iri)
         label = next(iter(document.jsonld.get("label") or []), iri)
+        iris, labels = state.property_names
+        rows = statement_rows(document.jsonld, iris, labels, state.ns.expand_or_keep, state.ns.compact)
         return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, derived=document.derived,
-                            markup=_markup(state, document), dated=dated, undated=undated, around=around,
+                            markup=_markup(state, document), dated=dated, undated=undated, around=around, rows=rows,
+                            incoming=incoming_rows(document.jsonld, iris, labels, state.ns.expand_or_keep),
                             picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"),
                             relations=relations_svg(label if isinstance(label, str) else iri, around, "#connections-list"))
     return document.serialize(negotiation.format_name(media, negotiation.GRAPH), state.prefixes)

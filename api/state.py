@@ -28,7 +28,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from fastapi import Request
-from rdflib import Graph
+from rdflib import RDFS, Graph
 
 from api.cache import DocumentCache
 from api.config import ServiceConfig
@@ -149,6 +149,13 @@ class ServiceState:
     @cached_property
     def shapes(self) -> Graph:
         return load_shapes(self.ns)
+
+    @cached_property
+    def property_names(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(document key -> property IRI, property IRI -> its English label in the ontology), for pages."""
+        iris = {key: iri for iri, key in self.profiles.names.items()}
+        labels = {str(s): str(o) for s, o in self.ontology.subject_objects(RDFS.label) if getattr(o, "language", None) in (None, "en")}
+        return iris, labels
 
     @cached_property
     def overview(self) -> dict:

@@ -220,3 +220,19 @@ def test_the_home_page_shows_what_the_graph_holds_and_its_events_in_time(http, m
 def test_an_entity_page_shows_the_events_it_is_in_on_a_timeline(http):
     page = http.get("/id/organization/astana-civil-service-hub", headers=BROWSER).text
     assert '<svg class="timeline-picture"' in page and "13 February 2019" in page
+
+
+def test_an_entity_page_states_when_first_by_the_ontologys_labels_with_each_quote_beside(http):
+    page = http.get("/id/event/civil-service-model-conference-2016", headers=BROWSER).text
+    table = page.split('<table class="statements">', 1)[1].split("</table>", 1)[0]
+    headers = re.findall(r'<th scope="row">([^<]+)</th>', table)
+    assert headers[0] == "start date" and headers.index("place") < headers.index("organizer") < headers.index("topic")
+    assert "28 January 2016" in table and "xsd" not in table and "startDate" not in table  # as a reader writes it
+    start_row = table.split('<th scope="row">start date</th>', 1)[1].split("</tr>", 1)[0]
+    assert "“Jan 28, 2016”" in start_row  # the quote beside the value it supports
+    assert "assertion:" not in page.split("<h2>Incoming</h2>")[-1].split("<h2>")[0] if "<h2>Incoming</h2>" in page else True
+
+
+def test_a_figure_is_written_with_its_qualifier_and_unit(http):
+    page = http.get("/id/event/world-government-summit-2019", headers=BROWSER).text
+    assert "over 4,000 participants" in page

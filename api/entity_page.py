@@ -1,0 +1,133 @@
+"""The statements of an entity's page, as a reader wants them: grouped by property in a fixed
+order (when and where first, then who, then what it is part of, then the rest by name), each
+property by its label in the ontology, each value as a reader writes it ("28 January 2016",
+"over 4,000 participants", a link named by its label), and beside each value the quote it was
+taken from, with its article. The order is the table STATEMENT_ORDER below (README, "Browsing")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from graph.overview import Dated
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DATE_TYPES = {XSD + "date": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}
+STATEMENT_ORDER = (  # keys of the entity documents; the keys not listed follow, by label
+    "startDate", "endDate", "dateAsWritten", "statedAsOf", "notBefore", "notAfter",
+    "hasPlace", "locatedIn", "basedIn", "basedAt", "venue",
+    "holder", "titleAsWritten", "roleType", "postIn", "isFormer",
+    "organizer", "openedBy", "welcomedBy", "chairedBy", "speaker", "presentedBy", "presentedRemotelyBy", "attendee",
+    "participantCount", "participantCountry", "memberCount", "componentCount", "statedQuantity",
+    "viewHolder", "about", "stance", "summary", "quotation",
+    "partOf", "hasPart", "subOrganizationOf", "hasSubOrganization", "partner", "supportedBy", "memberOf",
+    "description",
+)
+HIDDEN = {"label", "evidence", "mentionedIn", "incomingLinks", "altLabel", "prefLabel", "name", "alternateName"}
+
+
+@dataclass
+class Value:
+    html: Markup
+    quotes: list[dict] = field(default_factory=list)  # exact, source (href), source_label
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    values: list[Value]
+
+
+def statement_rows(doc: dict, property_iris: dict[str, str], property_labels: dict[str, str], expand, compact) -> list[Row]:
+    """The rows of the page's statements table from the entity's JSON-LD document."""
+    quotes = _quotes_by_statement(doc, expand)
+    rows = []
+    for key, values in doc.items():
+        if key.startswith("@") or key in HIDDEN or not values:
+            continue
+        iri = property_iris.get(key, expand(key))
+        label = property_labels.get(iri) or key
+        row = Row(key, label, [])
+        for value in values:
+            target = value.get("@id") if isinstance(value, dict) else None
+            said = quotes.get((compact(iri), target if target else _literal_key(value)), [])
+            row.values.append(Value(_written(value, expand), said))
+        rows.append(row)
+    position = {key: i for i, key in enumerate(STATEMENT_ORDER)}
+    return sorted(rows, key=lambda r: (position.get(r.key, len(position)), r.label.casefold()))
+
+
+def _quotes_by_statement(doc: dict, expand) -> dict[tuple, list[dict]]:
+    found: dict[tuple, list[dict]] = {}
+    for assertion in doc.get("evidence", []):
+        predicate = (assertion.get("predicate") or [{}])[0].get("@id")
+        obj = (assertion.get("object") or [None])[0]
+        target = obj.get("@id") if isinstance(obj, dict) and "@id" in obj else _literal_key(obj)
+        for passage in assertion.get("hasTarget", []):
+            exact = next((s["exact"][0]["@value"] if isinstance(s["exact"][0], dict) else s["exact"][0]
+                          for s in passage.get("hasSelector", []) if s.get("exact")), None)
+            source = (passage.get("hasSource") or [{}])[0]
+            if exact:
+                found.setdefault((predicate, target), []).append(
+                    {"exact": exact, "source": expand(source.get("@id", "")), "source_label": (source.get("label") or [""])[0]})
+    return found
+
+
+def _literal_key(value) -> str | None:
+    if isinstance(value, dict):
+        return str(value.get("@value")) if "@value" in value else None
+    return None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _written(value, expand) -> Markup:
+    """A value as a reader writes it."""
+    if isinstance(value, bool):
+        return Markup("yes" if value else "no")
+    if isinstance(value, int):
+        return escape(f"{value:,}")
+    if isinstance(value, str):
+        return escape(value)
+    if "@value" in value:
+        precision = DATE_TYPES.get(value.get("@type", ""))
+        if precision:
+            return escape(Dated("", "", str(value["@value"]), None, precision).written)
+        return escape(str(value["@value"]))
+    if "value" in value and ("unitText" in value or "qualifier" in value):  # a figure: "over 4,000 participants"
+        number = value["value"][0]
+        number = number.get("@value") if isinstance(number, dict) else number
+        qualifier = (value.get("qualifier") or [{}])[0]
+        qualifier_label = (qualifier.get("label") or [""])[0] if isinstance(qualifier, dict) else ""
+        unit = (value.get("unitText") or [""])[0]
+        unit = unit.get("@value", "") if isinstance(unit, dict) else unit
+        words = " ".join(w for w in (qualifier_label if qualifier_label != "exactly" else "", _number(number), unit) if w)
+        return escape(words)
+    if value.get("exact"):  # a quote's selector: its sentence, the quoted words marked
+        def text(key: str) -> str:
+            return "".join(v["@value"] if isinstance(v, dict) else str(v) for v in value.get(key, []))
+        return Markup("<span class=\"quote\">“{}<mark>{}</mark>{}”</span>").format(text("prefix"), text("exact"), text("suffix"))
+    target = value.get("@id", "")
+    name = (value.get("label") or [target])[0]
+    return Markup('<a href="{}">{}</a>').format(expand(target), name)
+
+
+def _number(value) -> str:
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+MACHINERY = ("assertion:", "quote:")  # reification and quote nodes: the evidence of statements, not related entities
+
+
+def incoming_rows(doc: dict, property_iris: dict[str, str], property_labels: dict[str, str], expand) -> list[tuple[str, list]]:
+    """(property label, the entities linking to this one by it), grouped by property, without the
+    assertions and quotes that point here (they are the evidence of statements, shown with them)."""
+    rows = []
+    for key, values in sorted((doc.get("@reverse") or {}).items()):
+        related = [v for v in values if not str(v.get("@id", "")).startswith(MACHINERY)]
+        if related:
+            rows.append((property_labels.get(property_iris.get(key, expand(key))) or key, related))
+    return rows
