@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 
 import queries
 from api.state import service_state
+from graph import overview
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -16,7 +17,8 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 def render(request: Request, template: str, status_code: int = 200, headers: dict | None = None, **context):
     state = service_state(request)
     return TEMPLATES.TemplateResponse(
-        request, template, {"base": state.base, "expand": state.ns.expand_or_keep, **context}, status_code=status_code, headers=headers
+        request, template, {"base": state.base, "expand": state.ns.expand_or_keep, "cut": overview.TIMELINE_LIMIT, **context},
+        status_code=status_code, headers=headers
     )
 
 

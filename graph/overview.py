@@ -83,9 +83,14 @@ def _last_day(value: str, precision: str | None) -> datetime.date:
     return datetime.date.fromisoformat(value[:10])
 
 
-def timeline(engine: Engine, ns: Namespaces, about: str | None = None, limit: int = 200) -> tuple[list[Dated], list[Dated]]:
+TIMELINE_LIMIT = 200  # events a timeline reads at most; past it, it says so
+
+
+def timeline(engine: Engine, ns: Namespaces, about: str | None = None) -> tuple[list[Dated], list[Dated]]:
     """(dated, undated) events of the graph, or of the events linked to `about` either way; dated
-    ones in time order, undated ones by label."""
+    ones in time order, undated ones by label; at most `limit` together (a page says when it is cut:
+    `len(dated) + len(undated) == TIMELINE_LIMIT`)."""
+    limit = TIMELINE_LIMIT
     linked = f"{{ ?event ?link <{about}> }} UNION {{ <{about}> ?link ?event }}" if about else ""
     rows = engine.select(f"""
         SELECT ?event (SAMPLE(?name) AS ?label) (MIN(?s) AS ?start) (MAX(?e) AS ?end) WHERE {{

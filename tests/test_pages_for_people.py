@@ -236,3 +236,12 @@ def test_an_entity_page_states_when_first_by_the_ontologys_labels_with_each_quot
 def test_a_figure_is_written_with_its_qualifier_and_unit(http):
     page = http.get("/id/event/world-government-summit-2019", headers=BROWSER).text
     assert "over 4,000 participants" in page
+
+
+def test_a_timeline_cut_at_its_limit_says_so(monkeypatch, memory_engine):
+    import graph.overview
+
+    monkeypatch.setattr(graph.overview, "TIMELINE_LIMIT", 2)
+    with in_process(memory_engine) as fresh:
+        page = fresh.get("/", headers=BROWSER).text
+    assert "The first 2 events only" in page and "type=kgo:Event" in page
