@@ -126,11 +126,19 @@ def measure(record_path: Path) -> dict:
     as_curated.update({found_id: curated_id for curated_id, found_id in by_name.items() if found_id})
     figures = _figures(curated), _figures(draft, as_curated)
     dates = _event_dates(curated), _event_dates(draft, as_curated)
+    views = _views(curated), _views(draft)
+    roles = _event_roles(curated), _event_roles(draft, as_curated)
     return {
         "article": curated.article.file,
         "posts": (len(posts[0] & posts[1]), len(posts[0]), len(posts[1])),
         "figures": (len(figures[0] & figures[1]), len(figures[0]), len(figures[1])),
         "event dates": (len(dates[0] & dates[1]), len(dates[0]), len(dates[1])),
+        "views": (len(views[0] & views[1]), len(views[0]), len(views[1])),
+        "event roles": (len(roles[0] & roles[1]), len(roles[0]), len(roles[1])),
+        "views missed": sorted(views[0] - views[1]),
+        "views wrong": sorted(views[1] - views[0]),
+        "roles missed": sorted(" ".join(r) for r in roles[0] - roles[1]),
+        "roles wrong": sorted(" ".join(r) for r in roles[1] - roles[0]),
         "posts missed": sorted(" at ".join(p) for p in posts[0] - posts[1]),
         "posts wrong": sorted(" at ".join(p) for p in posts[1] - posts[0]),
         "figures missed": sorted(f"{q} {v} ({s})" for s, v, q in figures[0] - figures[1]),
@@ -171,6 +179,20 @@ def _posts(record) -> set[tuple[str, str]]:
         if "kgo:holder" in facts and "kgo:postIn" in facts:
             found.add((labels.get(facts["kgo:holder"], facts["kgo:holder"]), labels.get(facts["kgo:postIn"], facts["kgo:postIn"])))
     return found
+
+
+def _views(record) -> set[str]:
+    """The holders (labels) of the stated views: who is said to have said something."""
+    labels = _labels(record)
+    return {labels.get(f.value, str(f.value)) for e in record.entities if e.kind == "view"
+            for f in e.facts if f.predicate == "kgo:viewHolder"}
+
+
+def _event_roles(record, as_curated: dict[str, str] | None = None) -> set[tuple[str, str, str]]:
+    """(event, property, entity) of each organiser, venue and place of an event."""
+    same = (lambda i: as_curated.get(i, i)) if as_curated is not None else (lambda i: i)
+    return {(same(e.id), f.predicate, same(str(f.value))) for e in record.entities if e.kind == "event"
+            for f in e.facts if f.predicate in ("kgo:organizer", "kgo:venue", "kgo:place")}
 
 
 def _figures(record, as_curated: dict[str, str] | None = None) -> set[tuple[str, int, str]]:
@@ -240,19 +262,21 @@ def main() -> None:
           f"{ratio(totals['prose precision'])} | {ratio(totals['resolved'])} | {sum(len(r['false merges']) for r in rows)} | {ratio(totals['quotes verbatim'])} | "
           f"{sum(r['quotes in furniture'] for r in rows)} | {sum(r['seconds'] for r in rows):.2f} |")
     print("\nFacts, recall (found/in the record); precision (right/proposed):\n")
-    print("| article | posts | figures (value, qualifier) | event dates |")
-    print("|---|---|---|---|")
-    sums = {k: [0, 0, 0] for k in ("posts", "figures", "event dates")}
+    kinds = ("posts", "figures", "event dates", "event roles", "views")
+    print("| article | posts | figures (value, qualifier) | event dates | event roles (organiser, venue, place) | stated views (holder) |")
+    print("|---|---|---|---|---|---|")
+    sums = {k: [0, 0, 0] for k in kinds}
     for row in rows:
         for key in sums:
             sums[key] = [a + b for a, b in zip(sums[key], row[key])]
-        print(f"| {row['article']} | {precision_recall(row['posts'])} | {precision_recall(row['figures'])} | {precision_recall(row['event dates'])} |")
-    print(f"| all five | {precision_recall(tuple(sums['posts']))} | {precision_recall(tuple(sums['figures']))} | {precision_recall(tuple(sums['event dates']))} |")
+        print(f"| {row['article']} | " + " | ".join(precision_recall(row[k]) for k in kinds) + " |")
+    print("| all five | " + " | ".join(precision_recall(tuple(sums[k])) for k in kinds) + " |")
     if args.misses:
         for row in rows:
             print(f"\n{row['article']}")
             for key in ("named missed", "not real", "prose missed", "prose not real", "unresolved known", "false merges", "posts missed", "posts wrong",
-                        "figures missed", "figures wrong", "dates missed", "dates wrong"):
+                        "figures missed", "figures wrong", "dates missed", "dates wrong", "roles missed", "roles wrong",
+                        "views missed", "views wrong"):
                 if row[key]:
                     print(f"  {key}: {', '.join(row[key])}")
 

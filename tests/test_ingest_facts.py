@@ -95,7 +95,8 @@ def test_a_year_written_before_an_events_name_is_its_year(finder):
 
 
 def test_today_is_kept_for_the_articles_date(finder):
-    [fact] = facts_of(finder, "The International Conference on Reform was hosted today in Astana.").facts
+    found = facts_of(finder, "The International Conference on Reform was hosted today in Astana.").facts
+    [fact] = [f for f in found if f.predicate == "schema:startDate"]
     assert (fact.subject.text, fact.value.days_before, fact.value.phrase) == ("International Conference on Reform", 0, "was hosted today")
 
 
@@ -119,3 +120,42 @@ def test_a_title_before_the_owner_of_a_unit_goes_with_the_unit(finder):
     text = ("In this session, the Chairman of the Astana Hub’s Steering Civil Service Committee, Alikhan Baimenov, "
             "noted that the progress goes on.")
     assert posts(facts_of(finder, text)) == {("Alikhan Baimenov", "Chairman", "Astana Hub’s Steering Civil Service Committee", False)}
+
+
+def test_who_organised_an_event_and_where_it_was_held(finder):
+    text = ("The International Conference on Reform was hosted today in Nazarbayev University in Astana. "
+            "The Global Summit is organized by the Ministry of Civil Service Affairs as a part of events.")
+    found = {(f.subject.text, f.predicate, f.value.text) for f in facts_of(finder, text).facts if hasattr(f.value, "text")}
+    assert found == {("International Conference on Reform", "kgo:venue", "Nazarbayev University"),
+                     ("International Conference on Reform", "kgo:place", "Astana"),
+                     ("Global Summit", "kgo:organizer", "Ministry of Civil Service Affairs")}
+
+
+def test_a_stated_view_in_reported_and_in_direct_speech(finder):
+    text = ("In turn, ASPA Executive Director William Shields noted that the One-Stop Shop initiative helped.\n"
+            "The event was attended by Prof. Pan Suk Kim, who spoke of professionalization.\n"
+            "“The countries of the region need to improve the recruitment of civil servants”, he said.")
+    views = facts_of(finder, text).views
+    reported, direct = views
+    assert (reported.person.text, reported.quotation, [m.text for m in reported.about]) == ("William Shields", False, ["One-Stop Shop"])
+    assert (direct.person.text, direct.quotation, direct.attribution) == ("Pan Suk Kim", True, "he said")
+    assert direct.quote == direct.gist == "The countries of the region need to improve the recruitment of civil servants"
+
+
+def test_a_quotation_with_no_person_named_before_it_is_no_view(finder):
+    assert facts_of(finder, "“We will reform the service at last, all of it”, he said.").views == []
+
+
+def test_a_view_after_an_apposition_and_a_quotation_whose_opening_mark_the_sentencizer_moved(finder):
+    text = ('Hannes Astok, Executive Director of the e-Governance Academy, noted that the Academy has worked with '
+            'many countries. "Digital services must be built around citizens, not institutions," he said.')
+    reported, direct = facts_of(finder, text).views
+    assert reported.attribution == "Hannes Astok, Executive Director of the e-Governance Academy, noted"
+    assert reported.gist.startswith("the Academy has worked")
+    assert (direct.person.text, direct.quote) == ("Hannes Astok", "Digital services must be built around citizens, not institutions")
+
+
+def test_a_view_introduced_by_as(finder):
+    [view] = facts_of(finder, "As Mr Norimasa Shimomura emphasized, the institutional reforms form a building block.").views
+    assert (view.person.text, view.attribution) == ("Norimasa Shimomura", "As Mr Norimasa Shimomura emphasized")
+    assert view.gist == "the institutional reforms form a building block."

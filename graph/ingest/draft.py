@@ -23,7 +23,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 import patterns
-from graph.ingest.facts import ArticleDate, DraftFact, Facts, Post
+from graph.ingest.facts import ArticleDate, DraftFact, Facts, Post, View
 from graph.ingest.mentions import Known, Mention, country_names, head_first, name_patterns, with_article
 from graph.ingest.source import Source, Stated
 
@@ -144,6 +144,10 @@ class DraftWriter:
             position = self._position(entry_of, post)
             if position is not None and position["id"] not in {e["id"] for e in entities}:
                 entities.append(position)
+        for view in facts.views:
+            stated = self._view(entry_of, view)
+            if stated is not None:
+                entities.append(stated)
         article = self._article(source, slug, file_name, proposals, ids, entities)
         article["review"] = {
             "source": source.path.name,
@@ -226,6 +230,25 @@ class DraftWriter:
                 "review": {"status": "new", "written": [post.quote],
                            "reason": "a post: a person, a post title and an organisation in one phrase; "
                                      "add kgo:statedAsOf where the article dates it"}}
+
+    def _view(self, entry_of: dict[int, dict], view: View) -> dict | None:
+        """A StatedView entity: who holds it (quoted by the words that attribute it), the quotation
+        when it is direct speech, and the policies and topics it names; its stance and summary are
+        the curator's to add."""
+        person = entry_of.get(id(view.person))
+        if person is None or not person["id"].startswith("person/"):
+            return None
+        about = list({entry["id"]: entry for m in view.about if (entry := entry_of.get(id(m))) is not None}.values())
+        subject = about[0]["label"] if about else " ".join(view.gist.split()[:6]).rstrip(",.;:")
+        facts: list[dict] = [{"kgo:viewHolder": person["id"], "quote": view.attribution}]
+        if view.quotation:
+            facts.append({"kgo:quotation": view.quote, "quote": view.quote})
+        facts += [{"kgo:about": entry["id"], "quote": view.quote} for entry in about]
+        return {"id": self._new_id("view", f"{person['id'].split('/', 1)[1]} {slugify(subject, 5)}"), "type": "StatedView",
+                "label": f"{person['label']} on {subject}", "quote": view.quote, "facts": facts,
+                "review": {"status": "new", "written": [view.attribution],
+                           "reason": ("direct speech" if view.quotation else "reported speech") + " attributed to a person; "
+                                     "check who holds it (a pronoun is the person named before), add kgo:stance and kgo:summary"}}
 
     def _new_id(self, kind: str, label: str) -> str:
         base = f"{kind}/{slugify(label)}"

@@ -87,9 +87,22 @@ class Post:
 
 
 @dataclass
+class View:
+    """A person's stated view: the draft makes it a StatedView entity."""
+
+    person: Mention
+    attribution: str  # the words that say who holds it, verbatim ("As Mr Norimasa Shimomura emphasized")
+    quote: str  # what was said, verbatim: the quoted words, or the reported clause's sentence
+    quotation: bool  # direct speech (the words in quotation marks) or reported speech
+    gist: str  # what was said, without its attribution: the quoted words, or the reported clause
+    about: list[Mention] = field(default_factory=list)  # the policies, programmes and topics it names
+
+
+@dataclass
 class Facts:
     facts: list[DraftFact] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)
     for_review: list[str] = field(default_factory=list)  # what was seen but not proposed, with why
 
 
@@ -101,6 +114,8 @@ def extract(text: str, sentences: list[tuple[int, str]], mentions: list[Mention]
         found.posts.extend(_posts(text, in_sentence, names))
         _figures(start, sentence, in_sentence, mentions, found)
         _event_dates(start, sentence, in_sentence, found)
+        _event_roles(start, sentence, in_sentence, found)
+    found.views.extend(_views(text, sentences, mentions, names))
     for mention in mentions:
         if mention.part_of is not None:  # "the Astana Hub’s Steering Civil Service Committee"
             found.facts.append(DraftFact(mention, "kgo:subOrganizationOf", mention.part_of, mention.text))
@@ -323,3 +338,79 @@ def _event_dates(sentence_start: int, sentence: str, in_sentence: list[Mention],
 
 def _month(name: str) -> int:
     return MONTHS.split("|").index(name) + 1
+
+
+# -- event roles -------------------------------------------------------------------------------------
+
+_ORGANIZED_BY = re.compile(r"\b(?:is|was|are|were|has been|have been)?\s*(?:organi[sz]ed|hosted|convened)\s+by\s+(?:the\s+)?$")
+_HELD_IN = re.compile(r"\b(?:was|were|is|are|has been|have been)\s+(?:hosted|held|organi[sz]ed)(?:\s+\w+)?\s+(?:in|at)\s+(?:the\s+)?$")
+_AND_IN = re.compile(r"^\s+in\s+(?:the\s+)?$")
+
+
+def _event_roles(sentence_start: int, sentence: str, in_sentence: list[Mention], found: Facts) -> None:
+    """Who organised the one event a sentence names ("The conference is organized by the Ministry
+    ..."), and where it was held: an organisation is its venue, a place its place ("was hosted
+    today in Nazarbayev University in Astana")."""
+    events = {m.text: m for m in in_sentence if m.kind == "event"}
+    if len(events) != 1:
+        return
+    [event] = events.values()
+    after = [m for m in in_sentence if m.start >= event.end and m.kind in ("organization", "place")]
+    previous = None
+    for mention in after:
+        before = sentence[(previous.end if previous else event.end) - sentence_start:mention.start - sentence_start]
+        quote = sentence[event.start - sentence_start:mention.end - sentence_start] if previous is None else \
+            sentence[previous.start - sentence_start:mention.end - sentence_start]
+        if previous is None and mention.kind == "organization" and _ORGANIZED_BY.search(sentence[event.end - sentence_start:mention.start - sentence_start]):
+            found.facts.append(DraftFact(event, "kgo:organizer", mention, quote))
+        elif previous is None and _HELD_IN.search(sentence[event.end - sentence_start:mention.start - sentence_start]):
+            found.facts.append(DraftFact(event, "kgo:venue" if mention.kind == "organization" else "kgo:place", mention, quote))
+        elif previous is not None and mention.kind == "place" and _AND_IN.match(before):
+            found.facts.append(DraftFact(event, "kgo:place", mention, quote))  # "... in Nazarbayev University in Astana"
+        else:
+            break
+        previous = mention
+
+
+# -- stated views ------------------------------------------------------------------------------------
+
+_QUOTED = re.compile(r"[“\"](?P<words>[^”\"]{20,})[”\"]")
+_PRONOUN_SAID = re.compile(r"^[,.]?\s*(?:he|she)\s+(?P<verb>\w+)", re.IGNORECASE)
+_REPORTED = re.compile(r"^(?:,[^,]{3,120},)?\s+(?P<verb>\w+)\s+that\s+(?P<clause>.+)$")  # an apposition may come between
+_AS_SAID = re.compile(r"^\s+(?P<verb>\w+),\s+(?P<clause>.+)$")  # "As Mr Norimasa Shimomura emphasized, the ..."
+_AS_BEFORE = re.compile(r"^\s*As\s+(?:[A-Z][\w.]*\s+)?$")
+_CLOSING_ONLY = re.compile(r"^(?P<words>[^“”\"]{20,})[”\"]")  # the sentencizer left the opening mark with the sentence before
+ABOUT_KINDS = ("policy", "programme", "project", "topic")
+
+
+def _views(text: str, sentences: list[tuple[int, str]], mentions: list[Mention], names: NamePatterns) -> list[View]:
+    """Who said what: a quotation attributed to a named person ("“...”, he said" after the person's
+    sentence), or reported speech ("X, Title of Org, noted that ...", "As Mr X emphasized, ..."),
+    each with the policies and topics it names."""
+    views = []
+    people = [m for m in mentions if m.kind == "person"]
+    for start, sentence in sentences:
+        in_sentence = [m for m in mentions if start <= m.start and m.end <= start + len(sentence)]
+        for person in (m for m in in_sentence if m.kind == "person"):
+            reported = _REPORTED.match(sentence[person.end - start:])
+            if not reported and _AS_BEFORE.match(sentence[:person.start - start]):
+                reported = _AS_SAID.match(sentence[person.end - start:])
+            if reported and reported["verb"].lower() in names.speech_verbs:
+                clause_at = start + len(sentence) - len(reported["clause"])
+                about = [m for m in in_sentence if m.kind in ABOUT_KINDS and m.start >= clause_at]
+                said = sentence.rstrip(' "“')  # without an opening mark the sentencizer left at its end
+                views.append(View(person, sentence[:reported.end("verb") + person.end - start].strip(), said, False,
+                                  reported["clause"].rstrip(' "“'), about))
+        for quoted in [*_QUOTED.finditer(sentence), *filter(None, [_CLOSING_ONLY.match(sentence)])]:
+            after = sentence[quoted.end():]
+            said = _PRONOUN_SAID.match(after)
+            if not said or said["verb"].lower() not in names.speech_verbs:
+                continue
+            earlier = [p for p in people if p.end <= start]
+            if not earlier:
+                continue
+            words_start = start + quoted.start("words")
+            about = [m for m in mentions if m.kind in ABOUT_KINDS and words_start <= m.start < words_start + len(quoted["words"])]
+            words = quoted["words"].strip().rstrip(",")
+            views.append(View(earlier[-1], sentence[quoted.end():quoted.end() + said.end()].strip(" ,."), words, True, words, about))
+    return views
