@@ -127,6 +127,7 @@ def measure(record_path: Path) -> dict:
     figures = _figures(curated), _figures(draft, as_curated)
     dates = _event_dates(curated), _event_dates(draft, as_curated)
     views = _views(curated), _views(draft)
+    links = _organisation_links(curated), _organisation_links(draft, as_curated)
     roles = _event_roles(curated), _event_roles(draft, as_curated)
     return {
         "article": curated.article.file,
@@ -134,6 +135,9 @@ def measure(record_path: Path) -> dict:
         "figures": (len(figures[0] & figures[1]), len(figures[0]), len(figures[1])),
         "event dates": (len(dates[0] & dates[1]), len(dates[0]), len(dates[1])),
         "views": (len(views[0] & views[1]), len(views[0]), len(views[1])),
+        "organisation links": (len(links[0] & links[1]), len(links[0]), len(links[1])),
+        "links missed": sorted(" ".join(r) for r in links[0] - links[1]),
+        "links wrong": sorted(" ".join(r) for r in links[1] - links[0]),
         "event roles": (len(roles[0] & roles[1]), len(roles[0]), len(roles[1])),
         "views missed": sorted(views[0] - views[1]),
         "views wrong": sorted(views[1] - views[0]),
@@ -192,7 +196,21 @@ def _event_roles(record, as_curated: dict[str, str] | None = None) -> set[tuple[
     """(event, property, entity) of each organiser, venue and place of an event."""
     same = (lambda i: as_curated.get(i, i)) if as_curated is not None else (lambda i: i)
     return {(same(e.id), f.predicate, same(str(f.value))) for e in record.entities if e.kind == "event"
-            for f in e.facts if f.predicate in ("kgo:organizer", "kgo:venue", "kgo:place")}
+            for f in e.facts if f.predicate in ("kgo:organizer", "kgo:venue", "kgo:place", "kgo:openedBy", "kgo:chairedBy")}
+
+
+def _organisation_links(record, as_curated: dict[str, str] | None = None) -> set[tuple[str, str, str]]:
+    """(organisation, property, entity) of each part-of, based-at/in and partner link."""
+    same = (lambda i: as_curated.get(i, i)) if as_curated is not None else (lambda i: i)
+    found = set()
+    for entity in record.entities:
+        for fact in entity.facts if entity.kind == "organization" else ():
+            if fact.predicate in ("kgo:subOrganizationOf", "kgo:basedAt", "kgo:basedIn", "kgo:partner"):
+                ends = (same(entity.id), same(str(fact.value)))
+                if fact.predicate == "kgo:partner":  # symmetric: either way round is the same link
+                    ends = tuple(sorted(ends))
+                found.add((ends[0], fact.predicate, ends[1]))
+    return found
 
 
 def _figures(record, as_curated: dict[str, str] | None = None) -> set[tuple[str, int, str]]:
@@ -262,9 +280,10 @@ def main() -> None:
           f"{ratio(totals['prose precision'])} | {ratio(totals['resolved'])} | {sum(len(r['false merges']) for r in rows)} | {ratio(totals['quotes verbatim'])} | "
           f"{sum(r['quotes in furniture'] for r in rows)} | {sum(r['seconds'] for r in rows):.2f} |")
     print("\nFacts, recall (found/in the record); precision (right/proposed):\n")
-    kinds = ("posts", "figures", "event dates", "event roles", "views")
-    print("| article | posts | figures (value, qualifier) | event dates | event roles (organiser, venue, place) | stated views (holder) |")
-    print("|---|---|---|---|---|---|")
+    kinds = ("posts", "figures", "event dates", "event roles", "organisation links", "views")
+    print("| article | posts | figures (value, qualifier) | event dates | event roles (organiser, venue, place, opened, chaired) "
+          "| organisation links (part of, based at/in, partner) | stated views (holder) |")
+    print("|---|---|---|---|---|---|---|")
     sums = {k: [0, 0, 0] for k in kinds}
     for row in rows:
         for key in sums:
@@ -275,7 +294,7 @@ def main() -> None:
         for row in rows:
             print(f"\n{row['article']}")
             for key in ("named missed", "not real", "prose missed", "prose not real", "unresolved known", "false merges", "posts missed", "posts wrong",
-                        "figures missed", "figures wrong", "dates missed", "dates wrong", "roles missed", "roles wrong",
+                        "figures missed", "figures wrong", "dates missed", "dates wrong", "roles missed", "roles wrong", "links missed", "links wrong",
                         "views missed", "views wrong"):
                 if row[key]:
                     print(f"  {key}: {', '.join(row[key])}")

@@ -159,3 +159,18 @@ def test_a_view_introduced_by_as(finder):
     [view] = facts_of(finder, "As Mr Norimasa Shimomura emphasized, the institutional reforms form a building block.").views
     assert (view.person.text, view.attribution) == ("Norimasa Shimomura", "As Mr Norimasa Shimomura emphasized")
     assert view.gist == "the institutional reforms form a building block."
+
+
+def test_based_at_partner_of_and_who_opened_or_chaired(finder):
+    text = ("The National Analytical Center (NAC), Nazarbayev University-based policy think tank, has launched a series of events.\n"
+            "UNDP, being a long-term partner of the Government of Kazakhstan, has been providing assistance.\n"
+            "The Astana Civil Service Hub, based in Astana, supports reforms.\n"
+            "The Global Summit was opened by Mr Darkhan Zhazykbayev and chaired by Alikhan Baimenov.")
+    found = {(f.subject.text, f.predicate, f.value.text, f.quote) for f in facts_of(finder, text).facts if hasattr(f.value, "text")}
+    assert found == {
+        ("NAC", "kgo:basedAt", "Nazarbayev University", "Nazarbayev University-based"),
+        ("UNDP", "kgo:partner", "Government of Kazakhstan", "a long-term partner of the Government of Kazakhstan"),
+        ("Astana Civil Service Hub", "kgo:basedIn", "Astana", "Astana Civil Service Hub, based in Astana"),
+        ("Global Summit", "kgo:openedBy", "Darkhan Zhazykbayev", "opened by Mr Darkhan Zhazykbayev"),
+        ("Global Summit", "kgo:chairedBy", "Alikhan Baimenov", "chaired by Alikhan Baimenov"),
+    }

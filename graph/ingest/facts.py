@@ -115,6 +115,7 @@ def extract(text: str, sentences: list[tuple[int, str]], mentions: list[Mention]
         _figures(start, sentence, in_sentence, mentions, found)
         _event_dates(start, sentence, in_sentence, found)
         _event_roles(start, sentence, in_sentence, found)
+        _organisation_links(start, sentence, in_sentence, found)
     found.views.extend(_views(text, sentences, mentions, names))
     for mention in mentions:
         if mention.part_of is not None:  # "the Astana Hub’s Steering Civil Service Committee"
@@ -370,6 +371,50 @@ def _event_roles(sentence_start: int, sentence: str, in_sentence: list[Mention],
         else:
             break
         previous = mention
+
+
+# -- organisations: based at, partner of -------------------------------------------------------------
+
+_BASED = re.compile(r"^-based\b")
+_BASED_IN = re.compile(r",?\s+based\s+(?P<prep>in|at)\s+(?:the\s+)?$")
+_PARTNER = re.compile(r"\b(?:in\s+partnership\s+with|(?:a\s+)?(?:long-term\s+|strategic\s+|key\s+)?partner\s+of|"
+                      r"partnership\s+with|in\s+cooperation\s+with)\s+(?:the\s+)?$", re.IGNORECASE)
+_OPENED = re.compile(r"\b(?P<role>opened|chaired|moderated)\s+by\s+(?:\w+\.?\s+)?$")
+EVENT_ROLE_BY = {"opened": "kgo:openedBy", "chaired": "kgo:chairedBy", "moderated": "kgo:chairedBy"}
+
+
+def _organisation_links(sentence_start: int, sentence: str, in_sentence: list[Mention], found: Facts) -> None:
+    """"Nazarbayev University-based policy think tank" (based at the university), "X, based in
+    Astana", "in partnership with the Behavioral Insights Team", "a long-term partner of the
+    government of Kazakhstan" (partners), each tied to the organisation the sentence names before
+    it; "opened by"/"chaired by" a person, for the one event a sentence names."""
+    organisations = [m for m in in_sentence if m.kind == "organization"]
+    for other in (m for m in in_sentence if m.kind in ("organization", "place")):
+        before = [o for o in organisations if o.end <= other.start and o is not other and o.text != other.text]
+        rest = sentence[other.end - sentence_start:]
+        if other.kind == "organization" and _BASED.match(rest) and before:
+            found.facts.append(DraftFact(before[-1], "kgo:basedAt", other, sentence[other.start - sentence_start:other.end - sentence_start + 6]))
+            continue
+        if not before:
+            continue
+        subject = before[-1]
+        between = sentence[subject.end - sentence_start:other.start - sentence_start]
+        based = _BASED_IN.search(between) if len(between) < 40 else None
+        if based:
+            predicate = "kgo:basedIn" if other.kind == "place" else "kgo:basedAt"
+            found.facts.append(DraftFact(subject, predicate, other, sentence[subject.start - sentence_start:other.end - sentence_start]))
+        elif other.kind == "organization" and _PARTNER.search(between) and len(between) < 80:
+            phrase = _PARTNER.search(between)
+            start = subject.end - sentence_start + phrase.start()
+            found.facts.append(DraftFact(subject, "kgo:partner", other, sentence[start:other.end - sentence_start]))
+    events = {m.text: m for m in in_sentence if m.kind == "event"}
+    if len(events) == 1:
+        [event] = events.values()
+        for person in (m for m in in_sentence if m.kind == "person"):
+            role = _OPENED.search(sentence[event.end - sentence_start:person.start - sentence_start])
+            if role and event.end <= person.start:
+                at = event.end - sentence_start + role.start()
+                found.facts.append(DraftFact(event, EVENT_ROLE_BY[role["role"]], person, sentence[at:person.end - sentence_start]))
 
 
 # -- stated views ------------------------------------------------------------------------------------
