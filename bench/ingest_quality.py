@@ -196,7 +196,8 @@ def _event_roles(record, as_curated: dict[str, str] | None = None) -> set[tuple[
     """(event, property, entity) of each organiser, venue and place of an event."""
     same = (lambda i: as_curated.get(i, i)) if as_curated is not None else (lambda i: i)
     return {(same(e.id), f.predicate, same(str(f.value))) for e in record.entities if e.kind == "event"
-            for f in e.facts if f.predicate in ("kgo:organizer", "kgo:venue", "kgo:place", "kgo:openedBy", "kgo:chairedBy")}
+            for f in e.facts if f.predicate in ("kgo:organizer", "kgo:venue", "kgo:place", "kgo:openedBy", "kgo:chairedBy",
+                                                "kgo:speaker", "kgo:collaborator")}
 
 
 def _organisation_links(record, as_curated: dict[str, str] | None = None) -> set[tuple[str, str, str]]:
@@ -281,7 +282,7 @@ def main() -> None:
           f"{sum(r['quotes in furniture'] for r in rows)} | {sum(r['seconds'] for r in rows):.2f} |")
     print("\nFacts, recall (found/in the record); precision (right/proposed):\n")
     kinds = ("posts", "figures", "event dates", "event roles", "organisation links", "views")
-    print("| article | posts | figures (value, qualifier) | event dates | event roles (organiser, venue, place, opened, chaired) "
+    print("| article | posts | figures (value, qualifier) | event dates | event roles (organiser, venue, place, opened, chaired, speaker, collaborator) "
           "| organisation links (part of, based at/in, partner) | stated views (holder) |")
     print("|---|---|---|---|---|---|---|")
     sums = {k: [0, 0, 0] for k in kinds}

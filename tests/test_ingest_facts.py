@@ -174,3 +174,11 @@ def test_based_at_partner_of_and_who_opened_or_chaired(finder):
         ("Global Summit", "kgo:openedBy", "Darkhan Zhazykbayev", "opened by Mr Darkhan Zhazykbayev"),
         ("Global Summit", "kgo:chairedBy", "Alikhan Baimenov", "chaired by Alikhan Baimenov"),
     }
+
+
+def test_an_events_collaborator_and_a_speaker(finder):
+    text = ("The Summer Training Series was organized in collaboration with the Behavioral Insights Team.\n"
+            "Professor Colin Knox spoke at the Astana Civil Service Forum.")
+    found = {(f.subject.text, f.predicate, f.value.text) for f in facts_of(finder, text).facts if hasattr(f.value, "text")}
+    assert found == {("Summer Training Series", "kgo:collaborator", "Behavioral Insights Team"),
+                     ("Astana Civil Service Forum", "kgo:speaker", "Colin Knox")}

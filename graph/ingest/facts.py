@@ -379,6 +379,8 @@ _BASED = re.compile(r"^-based\b")
 _BASED_IN = re.compile(r",?\s+based\s+(?P<prep>in|at)\s+(?:the\s+)?$")
 _PARTNER = re.compile(r"\b(?:in\s+partnership\s+with|(?:a\s+)?(?:long-term\s+|strategic\s+|key\s+)?partner\s+of|"
                       r"partnership\s+with|in\s+cooperation\s+with)\s+(?:the\s+)?$", re.IGNORECASE)
+_COLLABORATION = re.compile(r"\b(?:in\s+(?:collaboration|cooperation|partnership)\s+with|jointly\s+with)\s+(?:the\s+)?$", re.IGNORECASE)
+_SPOKE_AT = re.compile(r"^\s+(?:spoke|presented|lectured|gave\s+a\s+(?:speech|talk|lecture|presentation))\s+(?:at|in|during)\s+(?:the\s+)?$")
 _OPENED = re.compile(r"\b(?P<role>opened|chaired|moderated)\s+by\s+(?:\w+\.?\s+)?$")
 EVENT_ROLE_BY = {"opened": "kgo:openedBy", "chaired": "kgo:chairedBy", "moderated": "kgo:chairedBy"}
 
@@ -408,6 +410,16 @@ def _organisation_links(sentence_start: int, sentence: str, in_sentence: list[Me
             start = subject.end - sentence_start + phrase.start()
             found.facts.append(DraftFact(subject, "kgo:partner", other, sentence[start:other.end - sentence_start]))
     events = {m.text: m for m in in_sentence if m.kind == "event"}
+    for event in events.values():  # "a series of events ... organized in collaboration with the BIT"
+        for other in (m for m in organisations if m.start > event.end):
+            phrase = _COLLABORATION.search(sentence[event.end - sentence_start:other.start - sentence_start])
+            if phrase and other.start - event.end < 160:
+                at = event.end - sentence_start + phrase.start()
+                found.facts.append(DraftFact(event, "kgo:collaborator", other, sentence[at:other.end - sentence_start]))
+                break
+        for person in (m for m in in_sentence if m.kind == "person" and m.end <= event.start):
+            if _SPOKE_AT.match(sentence[person.end - sentence_start:event.start - sentence_start]):  # "X spoke at the Forum"
+                found.facts.append(DraftFact(event, "kgo:speaker", person, sentence[person.start - sentence_start:event.end - sentence_start]))
     if len(events) == 1:
         [event] = events.values()
         for person in (m for m in in_sentence if m.kind == "person"):
