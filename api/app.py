@@ -84,8 +84,9 @@ class Front:
         self.max_headers = max_headers
         self.endpoint = sparql
         self.routes = compressed(ProblemPages(app))
-        self.sparql = ServerErrorMiddleware(compressed(ProblemPages(sparql)), handler=internal_error)
-        self.sparql_cross_origin = ServerErrorMiddleware(CORSMiddleware(compressed(ProblemPages(sparql)), **CORS), handler=internal_error)
+        endpoint = compressed(ProblemPages(sparql))
+        self.sparql = ServerErrorMiddleware(endpoint, handler=internal_error)
+        self.sparql_cross_origin = ServerErrorMiddleware(CORSMiddleware(endpoint, **CORS), handler=internal_error)
         self.max_query_string = max_query_string
         self.access = access
 

@@ -92,6 +92,7 @@ class SearchIndex:
             self._exact.setdefault(name.folded, []).append(name)
         self._distinct_by_length = sorted(self._exact, key=len)  # for the spelling pass
         self._lengths = [len(folded) for folded in self._distinct_by_length]
+        self._class_lists: dict[frozenset[str], list[str]] = {}  # filled on first use: `_members_of`
 
     @classmethod
     def from_engine(cls, engine: Engine, exclude_types: set[str] = frozenset()) -> "SearchIndex":
@@ -154,12 +155,21 @@ class SearchIndex:
         """One page of results, the number of results (counted up to MAX_COUNTED) and whether
         that number is the whole count. No words and a class: every entity of the class."""
         if not fold(query) and type_filter:  # a class's list: every entity of the class, by label
-            members = sorted((e for e, types in self.types.items() if type_filter & set(types) and e in self.labels),
-                             key=lambda e: (fold(self.labels[e]), e))
+            members = self._members_of(frozenset(type_filter))
             hits = [Hit(e, self.labels[e], self.labels[e], 0.0, self.types[e]) for e in members[offset:offset + limit]]
             return hits, len(members), True
         hits = self.search(query, type_filter, MAX_COUNTED, spell_below=offset + limit)
         return hits[offset:offset + limit], len(hits), len(hits) < MAX_COUNTED
+
+    def _members_of(self, classes: frozenset[str]) -> list[str]:
+        """The entities of any of `classes`, by label: sorted once per class list (the index
+        lives as long as its graph version), not on every page of it."""
+        members = self._class_lists.get(classes)
+        if members is None:
+            members = self._class_lists[classes] = sorted(
+                (e for e, types in self.types.items() if classes & set(types) and e in self.labels),
+                key=lambda e: (fold(self.labels[e]), e))
+        return members
 
     def _all_words(self, needle: str) -> Iterator[Name]:
         """Names every word of a query of two words or more starts a word of, in any order."""
