@@ -28,7 +28,7 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
-from api import linked_data, pages, reconcile, sameas, search
+from api import editor, linked_data, pages, reconcile, sameas, search
 from api.cache import DocumentCache
 from api.config import SERVICE_VERSION, ServiceConfig
 from api.error_pages import ProblemPages, problems_as_pages, wants_pages
@@ -189,6 +189,7 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
     app.include_router(search.router)
     app.include_router(sameas.router)
     app.include_router(reconcile.router)
+    app.include_router(editor.router)
 
     @app.get(
         "/health",

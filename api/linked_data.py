@@ -7,7 +7,6 @@ hand) and cacheable: `ETag` from the graph version, `Cache-Control`, `304` on `I
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from fastapi import APIRouter, Request
@@ -16,6 +15,7 @@ from fastapi.responses import FileResponse, Response
 from rdflib import Graph
 
 from api import negotiation, pages
+from api.documents import CACHE_CONTROL, document_response
 from api.entity_page import incoming_rows, statement_rows
 from api.problems import Problem
 from api.relations import relations_svg
@@ -36,28 +36,10 @@ DOCUMENT_TYPES = ["application/n-triples", "text/turtle", "application/ld+json"]
 # parse(format="nt") asks for it), application/json is JSON-LD.
 PLAIN_ALIASES = ["text/plain", "application/json"]
 VOCABULARY_TYPES = [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"]
-CACHE_CONTROL = "public, max-age=300"
 
 
 def _choose(request: Request, offered: list[str]) -> str:
     return negotiation.choose(offered, request.headers.get("accept"), request.query_params.get("format"))
-
-
-async def _document(request: Request, state: ServiceState, key: str, media: str, make) -> Response | None:
-    """The document `key` as `media`, built once by `make()` (in a thread; None when there is no
-    such document) and then served from the document cache; 304 when the client has it."""
-    def build() -> bytes | None:
-        built = make()
-        return built.body if isinstance(built, Response) else built
-
-    body = await state.documents.obtain((key, media), build)
-    if body is None:
-        return None
-    etag = '"' + hashlib.sha256(f"{state.info.version}|{key}|{media}".encode()).hexdigest()[:24] + '"'
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=negotiation.content_type(media), headers=headers)
 
 
 @router.get(
@@ -76,7 +58,7 @@ async def entity(request: Request, path: str = FastApiPath(..., examples=["perso
         if refused.status == 406 and not exists(state.engine, iri):
             raise Problem(404, f"no entity {iri} in this graph") from None
         raise
-    response = await _document(request, state, iri, media, lambda: _entity_body(request, state, iri, media))
+    response = await document_response(request, state, iri, media, lambda: _entity_body(request, state, iri, media))
     if response is None:
         raise Problem(404, f"no entity {iri} in this graph")
     return response
@@ -111,7 +93,7 @@ def _markup(state: ServiceState, document: EntityDocument) -> str | None:
 @router.get("/context.jsonld", summary="The JSON-LD context of entity documents", tags=["Linked Data"])
 async def jsonld_context(request: Request):
     state = _state(request)
-    return await _document(request, state, "context", "application/ld+json",
+    return await document_response(request, state, "context", "application/ld+json",
                            lambda: json.dumps(context(state.base), indent=1).encode())
 
 
@@ -125,7 +107,7 @@ async def _vocabulary_document(request: Request, graph: Graph, key: str, title: 
             return pages.render(request, "vocabulary.html", title=title, terms=terms, iri=f"{state.base}/{key}")
         return graph.serialize(format=negotiation.rdflib_name(media), encoding="utf-8")
 
-    return await _document(request, state, key, media, make)
+    return await document_response(request, state, key, media, make)
 
 
 @router.get("/ontology", summary="The ontology (Turtle, JSON-LD, RDF/XML or HTML)")
@@ -143,10 +125,10 @@ async def void(request: Request):
     state = _state(request)
     media = _choose(request, VOCABULARY_TYPES)
     if media == negotiation.HTML:  # a browser: the Turtle, readable
-        return await _document(request, state, "void", media, lambda: pages.render(
+        return await document_response(request, state, "void", media, lambda: pages.render(
             request, "turtle.html", title="VoID description of the dataset", turtle=state.void.serialize(format="turtle")))
     fmt = negotiation.rdflib_name(media)
-    return await _document(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
+    return await document_response(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
 
 
 @router.get("/dumps/{name}", summary="The whole dataset, gzipped (graph.nq.gz or graph.trig.gz)")

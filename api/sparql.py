@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 
 from api import negotiation, pages
+from api.editor import downloads, editor_page
 from api.forms import parse_form, read_body
 from api.problems import Problem, problem_response
 from api.state import ServiceState
@@ -144,6 +145,7 @@ class SparqlEndpoint:
                 graph_text=result.body.decode() if outcome.form == "graph" else None,
                 truncated=result.truncated,
                 limit=config.result_limit,
+                downloads=downloads()[outcome.form],
                 headers={"Vary": "Accept", **truncated},
             )
         content_type = negotiation.content_type(media)
@@ -154,7 +156,7 @@ class SparqlEndpoint:
         accept = headers.get(b"accept", b"").decode("latin-1") or None
         media = negotiation.choose(DESCRIPTION_TYPES, accept, _single(url, "format"))
         if media == negotiation.HTML:
-            return pages.render(Request(scope, receive), "sparql.html", examples=pages.example_queries(state.base), prefixes=state.prefixes)
+            return editor_page(Request(scope, receive), None)
         rdflib_format = negotiation.rdflib_name(media)
         body = await state.documents.obtain(("service-description", media), lambda: service_description(
             state.base, state.info, graph_kinds(state.engine)).serialize(format=rdflib_format, encoding="utf-8"))

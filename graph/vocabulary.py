@@ -12,6 +12,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 import ontology
 import shapes
+from graph.engine.base import Engine
 from graph.namespaces import Namespaces
 
 
@@ -92,3 +93,14 @@ def vocabulary_terms(graph: Graph, ns: Namespaces) -> list[dict]:
             "superproperties": sorted(ns.compact(str(o)) for o in graph.objects(subject, RDFS.subPropertyOf)),
         })
     return terms
+
+
+TERMS_IN_USE_LIMIT = 5000  # classes, and properties, offered by the query editor's completion at most
+
+
+def terms_in_use(engine: Engine) -> tuple[list[str], list[str]]:
+    """The classes and the properties the graph uses (each sorted, at most TERMS_IN_USE_LIMIT):
+    what the query editor completes besides the ontology's own terms."""
+    classes = engine.select(f"SELECT DISTINCT ?c WHERE {{ ?s a ?c FILTER(isIRI(?c)) }} LIMIT {TERMS_IN_USE_LIMIT}")
+    properties = engine.select(f"SELECT DISTINCT ?p WHERE {{ ?s ?p ?o }} LIMIT {TERMS_IN_USE_LIMIT}")
+    return sorted(row["c"].value for row in classes), sorted(row["p"].value for row in properties)

@@ -42,7 +42,8 @@ PAGES = {
     "event": "/id/event/world-government-summit-2019",
     "place": "/id/place/kazakhstan",
     "search": "/search?q=academy",
-    "query-editor": "/sparql",
+    "query-editor": "/query",
+    "query-shared": f"/query?query={quote(RESULTS)}",
     "query-results": f"/sparql?format=html&query={quote(RESULTS)}",
     "query-error": f"/sparql?query={quote('SELECT ?s WHERE { ?s ?p }')}",
     "not-found": "/id/person/nobody-at-all",
@@ -189,3 +190,85 @@ def test_the_home_timeline_draws_every_dated_event_and_lists_the_undated_apart(b
     drawn = visit.page.locator(".timeline-picture a").count()
     assert drawn == visit.page.locator("section.timeline ol.events li").count() > 0
     assert visit.page.locator("section.timeline h3").inner_text().startswith("Not dated by the articles")
+
+
+def _editor(browser, site: str, path: str = "/query") -> Visit:
+    visit = Visit(browser, site, 1280)
+    visit.open(site + path)
+    visit.page.wait_for_selector(".yasqe .CodeMirror")
+    return visit
+
+
+def _type_query(visit: Visit, query: str) -> None:
+    visit.page.evaluate("text => document.querySelector('.yasqe .CodeMirror').CodeMirror.setValue(text)", query)
+
+
+def _run_with_ctrl_enter(visit: Visit) -> None:
+    visit.page.evaluate("document.querySelector('.yasqe .CodeMirror').CodeMirror.focus()")
+    visit.page.keyboard.press("Control+Enter")
+
+
+def test_the_editor_runs_an_example_with_ctrl_enter_into_a_sortable_table_of_entity_links(browser, site):
+    visit = _editor(browser, site)
+    visit.page.locator("li", has=visit.page.locator("summary", has_text="dated event")).locator("button.load-example").click()
+    assert "ORDER BY ?start" in visit.page.evaluate("document.querySelector('.yasqe .CodeMirror').CodeMirror.getValue()")
+    _run_with_ctrl_enter(visit)
+    rows = visit.page.locator(".yasr table.dataTable tbody tr")
+    rows.first.wait_for()
+    assert rows.count() > 1
+    assert visit.page.locator(f".yasr table.dataTable tbody a[href^='{site}/id/event/']").count() > 0
+    header = visit.page.locator(".yasr table.dataTable thead th").nth(1)
+    first_before = rows.first.inner_text()
+    header.click()  # DataTables sorts by the column
+    header.click()
+    assert rows.first.inner_text() != first_before
+    assert "query=" in visit.page.url and visit.errors == []
+
+
+def test_the_editor_marks_a_syntax_error_on_its_line_and_shows_the_endpoints_message(browser, site):
+    visit = _editor(browser, site)
+    _type_query(visit, "SELECT ?s WHERE {\n  ?s ?p\n}")
+    marker = visit.page.locator(".CodeMirror-gutter-wrapper .parseErrorIcon")
+    marker.wait_for()
+    assert marker.count() == 1
+    line = visit.page.locator(".CodeMirror-code > div", has=marker).locator(".CodeMirror-linenumber").inner_text()
+    assert line == "3"  # the parser expects an object where "}" stands
+    _run_with_ctrl_enter(visit)
+    error = visit.page.locator(".yasr .errorResult")
+    error.wait_for()
+    assert "line 3" in error.inner_text() or "3:" in error.inner_text(), error.inner_text()
+
+
+def test_the_editor_completes_our_own_properties_and_prefixes(browser, site):
+    visit = _editor(browser, site)
+    _type_query(visit, "PREFIX kgo: <%s/ontology#>\nSELECT * WHERE { ?post kgo:hold" % site)
+    visit.page.evaluate("() => { const cm = document.querySelector('.yasqe .CodeMirror').CodeMirror; cm.focus(); cm.setCursor(cm.lineCount(), 0); }")
+    visit.page.keyboard.press("Control+Space")
+    hints = visit.page.locator(".CodeMirror-hints li")
+    hints.first.wait_for()
+    assert "kgo:holder" in hints.all_inner_texts()
+    _type_query(visit, "PREFIX kg")
+    visit.page.evaluate("() => { const cm = document.querySelector('.yasqe .CodeMirror').CodeMirror; cm.focus(); cm.setCursor(0, 9); }")
+    visit.page.keyboard.press("Control+Space")
+    visit.page.locator(".CodeMirror-hints li").first.wait_for()
+    assert any(h.startswith("kgo: <") for h in visit.page.locator(".CodeMirror-hints li").all_inner_texts())
+    assert visit.outside == [] and visit.errors == []
+
+
+def test_the_editor_downloads_csv_and_a_shared_link_reopens_the_query(browser, site):
+    query = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?label WHERE { ?s rdfs:label ?label } ORDER BY ?label LIMIT 5"
+    visit = _editor(browser, site, f"/query?query={quote(query)}")
+    assert visit.page.evaluate("document.querySelector('.yasqe .CodeMirror').CodeMirror.getValue()") == query
+    with visit.page.expect_download() as download:
+        visit.page.locator("#downloads a", has_text="CSV").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "label" and len(lines) == 6
+    formats = visit.page.locator("#downloads a").all_inner_texts()
+    assert formats == ["JSON", "XML", "CSV", "TSV"]
+    _type_query(visit, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3")
+    _run_with_ctrl_enter(visit)
+    visit.page.wait_for_function("location.search.includes('CONSTRUCT')")
+    assert "TURTLE" in visit.page.locator("#downloads a").all_inner_texts()
+    shared = visit.page.url
+    again = _editor(browser, site, shared[len(site):])
+    assert again.page.evaluate("document.querySelector('.yasqe .CodeMirror').CodeMirror.getValue()").startswith("CONSTRUCT")
