@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Query, Request
 
 from api import negotiation, pages
+from api.problems import Problem
 from api.state import service_state
+from graph.facets import SORTS
+from graph.overview import Dated, precision_of
 from graph.search import MAX_COUNTED
 
 TYPE_FILTERS = ("kgo:Person", "kgo:Organization", "kgo:Event", "kgo:Policy", "kgo:Place", "kgo:Topic", "kgo:Position",
@@ -27,10 +32,22 @@ async def search(
     type: list[str] = Query([], description="only entities of these classes, e.g. kgo:Person"),
     limit: int = Query(10, ge=1, le=100, description="results per page"),
     offset: int = Query(0, ge=0, le=MAX_COUNTED, description="results to skip (the pages before)"),
+    article: str = Query("", description="only entities this article mentions (its IRI or prefixed name, e.g. article:...)"),
+    sort: str = Query("", description="the order: " + "; ".join(f"`{k}` {v}" for k, v in SORTS.items())
+                      + " (default: by name for a list, by relevance for a search)"),
 ):
     state = service_state(request)
+    if sort and sort not in SORTS:
+        raise Problem(400, f"unknown sort {sort!r}; one of: {', '.join(SORTS)}")
     types = {state.ns.expand_or_keep(t) for t in type if t}
-    hits, total, exact = await state.by_name(lambda: state.search_index.page(q, types or None, offset, limit), "the search")
+    source = state.ns.expand_or_keep(article) if article else None
+
+    def find():
+        facets = state.facets
+        within = facets.mentioned_by(source) if source else None
+        return state.search_index.page(q, types or None, offset, limit, within, sort or None, facets.order(sort) if sort else None)
+
+    hits, total, exact = await state.by_name(find, "the search")
     results = [
         {
             "id": hit.entity,
@@ -46,6 +63,14 @@ async def search(
     links = {name: str(request.url.include_query_params(offset=at)) if at is not None else None for name, at in pages_at.items()}
     accept = request.headers.get("accept")
     if negotiation.names_html(accept) and negotiation.best(["application/json", negotiation.HTML], accept) == negotiation.HTML:
+        overview = await asyncio.to_thread(lambda: state.overview)
+        facets = state.facets  # built by find() above
+        for result in results:
+            result["shown_types"] = [t for t in result["types"] if t.startswith("kgo:")] or result["types"]  # the graph's own classes
+            result["articles"] = len(facets.mentioned_in.get(result["id"], ()))
+            start = facets.starts.get(result["id"])
+            result["date"] = Dated("", "", start, None, precision_of(start)).written if start else ""
         return pages.render(request, "search.html", q=q, results=results, total=total, exact=exact, offset=offset,
-                            limit=limit, links=links, chosen=[state.ns.compact(t) for t in types], filters=TYPE_FILTERS)
+                            limit=limit, links=links, chosen=[state.ns.compact(t) for t in types], filters=TYPE_FILTERS,
+                            articles=overview["articles"], article=source, sorts=SORTS, sort=sort)
     return {"query": q, "total": total, "total_is_exact": exact, "offset": offset, "limit": limit, "results": results, **links}

@@ -36,6 +36,7 @@ from api.problems import Problem
 from graph.engine import Engine, GraphInfo
 from graph.entity import Profiles
 from graph.errors import KgError
+from graph.facets import Facets
 from graph.kinds import search_excluded
 from graph.namespaces import Namespaces
 from graph.reconcile import ReconcileVocabulary, Reconciler
@@ -125,6 +126,11 @@ class ServiceState:
     @property
     def reconciler(self) -> Reconciler:
         return self._once("_reconciler", lambda: Reconciler(self.engine, self.search_index, self.ns))
+
+    @property
+    def facets(self) -> Facets:
+        """The articles mentioning each entity and the events' dates: what lists filter and sort by."""
+        return self._once("_facets", lambda: Facets.from_engine(self.engine))
 
     def _build_search_index(self) -> SearchIndex:
         return SearchIndex.from_engine(self.engine, search_excluded(str(self.ns.kgo)))

@@ -37,7 +37,7 @@ class Dated:
     def last_day(self) -> datetime.date | None:
         """The last day the stated dates reach: the end's, else the last of the start's month or year."""
         if self.end:
-            return _last_day(self.end, _precision_of(self.end))
+            return _last_day(self.end, precision_of(self.end))
         return _last_day(self.start, self.precision) if self.start else None
 
     @property
@@ -50,7 +50,7 @@ class Dated:
         if self.precision == "month":
             return f"{MONTHS[int(self.start[5:7]) - 1]} {self.start[:4]}"
         first = self.first_day
-        last = _last_day(self.end, "day") if self.end and _precision_of(self.end) == "day" else None
+        last = _last_day(self.end, "day") if self.end and precision_of(self.end) == "day" else None
         if last is None or last == first:
             return f"{first.day} {MONTHS[first.month - 1]} {first.year}"
         if (first.year, first.month) == (last.year, last.month):
@@ -60,7 +60,7 @@ class Dated:
         return f"{first.day} {MONTHS[first.month - 1]} {first.year} - {last.day} {MONTHS[last.month - 1]} {last.year}"
 
 
-def _precision_of(value: str) -> str:
+def precision_of(value: str) -> str:
     """The precision of a date by its lexical form: "2019", "2019-02", "2019-02-13"."""
     return {4: "year", 7: "month"}.get(len(value), "day")
 

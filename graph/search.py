@@ -29,7 +29,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -92,7 +92,7 @@ class SearchIndex:
             self._exact.setdefault(name.folded, []).append(name)
         self._distinct_by_length = sorted(self._exact, key=len)  # for the spelling pass
         self._lengths = [len(folded) for folded in self._distinct_by_length]
-        self._class_lists: dict[frozenset[str], list[str]] = {}  # filled on first use: `_members_of`
+        self._class_lists: dict[tuple, list[str]] = {}  # filled on first use: `_members_of`
 
     @classmethod
     def from_engine(cls, engine: Engine, exclude_types: set[str] = frozenset()) -> "SearchIndex":
@@ -151,24 +151,43 @@ class SearchIndex:
                 floor = score
         return len(best) >= limit
 
-    def page(self, query: str, type_filter: set[str] | None, offset: int, limit: int) -> tuple[list[Hit], int, bool]:
+    def page(self, query: str, type_filter: set[str] | None, offset: int, limit: int,
+             within: frozenset[str] | None = None, sort: str | None = None,
+             order: Callable[[list[str]], list[str]] | None = None) -> tuple[list[Hit], int, bool]:
         """One page of results, the number of results (counted up to MAX_COUNTED) and whether
-        that number is the whole count. No words and a class: every entity of the class."""
-        if not fold(query) and type_filter:  # a class's list: every entity of the class, by label
-            members = self._members_of(frozenset(type_filter))
-            hits = [Hit(e, self.labels[e], self.labels[e], 0.0, self.types[e]) for e in members[offset:offset + limit]]
+        that number is the whole count. No words and a class (or `within`): a list, every entity
+        of the class by label. `within` keeps only those entities (an article's); `order`
+        reorders the entities (sorted by label for a list, by rank for a search), `sort` naming
+        it so that a class's list is reordered once, not on every page of it."""
+        if not fold(query) and (type_filter or within is not None):
+            members = self._members_of(frozenset(type_filter or ()), sort, order)
+            if within is not None:
+                members = [e for e in members if e in within]
+            hits = [Hit(e, self.labels[e], self.labels[e], 0.0, self.types.get(e, ())) for e in members[offset:offset + limit]]
             return hits, len(members), True
         hits = self.search(query, type_filter, MAX_COUNTED, spell_below=offset + limit)
-        return hits[offset:offset + limit], len(hits), len(hits) < MAX_COUNTED
+        exact = len(hits) < MAX_COUNTED
+        if within is not None:
+            hits = [hit for hit in hits if hit.entity in within]
+        if order is not None:
+            by_entity = {hit.entity: hit for hit in hits}
+            hits = [by_entity[e] for e in order(list(by_entity))]
+        return hits[offset:offset + limit], len(hits), exact
 
-    def _members_of(self, classes: frozenset[str]) -> list[str]:
-        """The entities of any of `classes`, by label: sorted once per class list (the index
-        lives as long as its graph version), not on every page of it."""
-        members = self._class_lists.get(classes)
+    def _members_of(self, classes: frozenset[str], sort: str | None = None,
+                    order: Callable[[list[str]], list[str]] | None = None) -> list[str]:
+        """The entities of any of `classes` (none: every entity with a label), by label, then in
+        the order `sort` names: sorted once per class list and order (the index lives as long as
+        its graph version), not on every page of it."""
+        key = (classes, sort if order is not None else None)
+        members = self._class_lists.get(key)
         if members is None:
-            members = self._class_lists[classes] = sorted(
-                (e for e, types in self.types.items() if classes & set(types) and e in self.labels),
-                key=lambda e: (fold(self.labels[e]), e))
+            by_label = self._class_lists.get((classes, None))
+            if by_label is None:
+                by_label = self._class_lists[(classes, None)] = sorted(
+                    (e for e, types in self.types.items() if (not classes or classes & set(types)) and e in self.labels),
+                    key=lambda e: (fold(self.labels[e]), e))
+            members = self._class_lists[key] = order(by_label) if order is not None else by_label
         return members
 
     def _all_words(self, needle: str) -> Iterator[Name]:
