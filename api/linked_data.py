@@ -26,6 +26,7 @@ from graph.context import context
 from graph.entity import EntityDocument, describe, exists
 from graph.overview import neighbours, timeline
 from graph.schema_org import schema_org
+from graph.service_description import void_summary
 from graph.store import CHECKSUMS, DUMP_FILES
 from graph.vocabulary import vocabulary_terms
 
@@ -104,7 +105,8 @@ async def _vocabulary_document(request: Request, graph: Graph, key: str, title: 
     def make():
         if media == negotiation.HTML:
             terms = vocabulary_terms(graph, state.ns)
-            return pages.render(request, "vocabulary.html", title=title, terms=terms, iri=f"{state.base}/{key}")
+            instances = dict(void_summary(state.void)["classes"])
+            return pages.render(request, "vocabulary.html", title=title, terms=terms, iri=f"{state.base}/{key}", instances=instances)
         return graph.serialize(format=negotiation.rdflib_name(media), encoding="utf-8")
 
     return await document_response(request, state, key, media, make)
@@ -124,9 +126,9 @@ async def shapes(request: Request):
 async def void(request: Request):
     state = _state(request)
     media = _choose(request, VOCABULARY_TYPES)
-    if media == negotiation.HTML:  # a browser: the Turtle, readable
+    if media == negotiation.HTML:  # a browser: what it says, readable, and the Turtle
         return await document_response(request, state, "void", media, lambda: pages.render(
-            request, "turtle.html", title="VoID description of the dataset", turtle=state.void.serialize(format="turtle")))
+            request, "void.html", void=void_summary(state.void), turtle=state.void.serialize(format="turtle")))
     fmt = negotiation.rdflib_name(media)
     return await document_response(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
 

@@ -17,7 +17,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 def render(request: Request, template: str, status_code: int = 200, headers: dict | None = None, **context):
     state = service_state(request)
     return TEMPLATES.TemplateResponse(
-        request, template, {"base": state.base, "expand": state.ns.expand_or_keep, "cut": overview.TIMELINE_LIMIT, **context},
+        request, template, {"base": state.base, "expand": state.ns.expand_or_keep, "compact": state.ns.compact, "cut": overview.TIMELINE_LIMIT, **context},
         status_code=status_code, headers=headers
     )
 

@@ -200,3 +200,38 @@ def void_description(base: str, engine: Engine) -> Graph:
         n = _count(engine, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
         g.add((subset, VOID.triples, Literal(n, datatype=XSD.integer)))
     return g
+
+
+def void_summary(g: Graph) -> dict:
+    """What the VoID description says, as plain values for its page: the dataset's title,
+    description, version, counts, endpoint, dumps (with checksums), vocabularies, classes with
+    their entities (most first), linksets and named graphs."""
+    dataset = next(g.subjects(RDF.type, VOID.Dataset), None)
+    dataset = next((s for s in g.subjects(RDF.type, VOID.Dataset) if str(s).endswith("#dataset")), dataset)
+
+    def one(subject, predicate) -> str | None:
+        value = g.value(subject, predicate)
+        return None if value is None else str(value)
+
+    def number(subject, predicate) -> int | None:
+        value = g.value(subject, predicate)
+        return None if value is None else int(value)
+
+    classes = sorted(((str(g.value(part, VOID["class"])), number(part, VOID.entities) or 0)
+                      for part in g.objects(dataset, VOID.classPartition)), key=lambda pair: (-pair[1], pair[0]))
+    dumps = [{"iri": str(dump), "sha256": next((one(c, SPDX.checksumValue) for c in g.objects(dump, SPDX.checksum)), None)}
+             for dump in sorted(g.objects(dataset, VOID.dataDump), key=str)]
+    subsets = sorted(g.objects(dataset, VOID.subset), key=str)
+    linksets = [{"title": one(s, DCTERMS.title), "target": one(s, VOID.objectsTarget), "predicate": one(s, VOID.linkPredicate),
+                 "triples": number(s, VOID.triples)} for s in subsets if (s, RDF.type, VOID.Linkset) in g]
+    graphs = [{"iri": str(s), "description": one(s, DCTERMS.description), "triples": number(s, VOID.triples)}
+              for s in subsets if (s, RDF.type, VOID.Linkset) not in g]
+    counts = {name: number(dataset, VOID[name]) for name in ("triples", "entities", "distinctSubjects", "distinctObjects", "properties", "classes")}
+    return {
+        "iri": str(dataset), "title": one(dataset, DCTERMS.title), "description": one(dataset, DCTERMS.description),
+        "digest": one(dataset, DCTERMS.hasVersion), "release": one(dataset, OWL.sameAs), "issued": one(dataset, DCTERMS.issued),
+        "revision_of": one(dataset, PROV.wasRevisionOf), "endpoint": one(dataset, VOID.sparqlEndpoint),
+        "counts": {k: v for k, v in counts.items() if v is not None}, "dumps": dumps,
+        "vocabularies": sorted(str(v) for v in g.objects(dataset, VOID.vocabulary)), "classes": classes,
+        "linksets": linksets, "graphs": graphs, "examples": sorted(str(e) for e in g.objects(dataset, VOID.exampleResource)),
+    }

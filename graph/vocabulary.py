@@ -79,11 +79,18 @@ class Vocabulary:
         return ancestor in set(self.graph.transitive_objects(prop, RDFS.subPropertyOf))
 
 
+PROPERTY_KINDS = {OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property}
+
+
 def vocabulary_terms(graph: Graph, ns: Namespaces) -> list[dict]:
-    """The terms a vocabulary (the ontology, the shapes) defines under our base, for its page."""
+    """The terms a vocabulary (the ontology, the shapes) defines under our base, for its page:
+    each with its section (class, property, other), label, definition, kinds, parents, domain
+    and range."""
     terms = []
     for subject in sorted({s for s in graph.subjects(RDF.type, None) if str(s).startswith(ns.base)}, key=str):
+        kinds = set(graph.objects(subject, RDF.type))
         terms.append({
+            "section": "class" if OWL.Class in kinds or RDFS.Class in kinds else "property" if kinds & PROPERTY_KINDS else "other",
             "iri": str(subject),
             "anchor": str(subject).rpartition("#")[2],
             "label": str(graph.value(subject, RDFS.label) or ""),
@@ -91,6 +98,8 @@ def vocabulary_terms(graph: Graph, ns: Namespaces) -> list[dict]:
             "kinds": sorted(ns.compact(str(t)) for t in graph.objects(subject, RDF.type)),
             "parents": sorted(ns.compact(str(o)) for o in graph.objects(subject, RDFS.subClassOf)),
             "superproperties": sorted(ns.compact(str(o)) for o in graph.objects(subject, RDFS.subPropertyOf)),
+            "domain": sorted(ns.compact(str(o)) for o in graph.objects(subject, RDFS.domain) if isinstance(o, URIRef)),
+            "range": sorted(ns.compact(str(o)) for o in graph.objects(subject, RDFS.range) if isinstance(o, URIRef)),
         })
     return terms
 
