@@ -7,6 +7,7 @@ never raw JSON in a browser. Programs, which do not ask for HTML, keep the probl
 from __future__ import annotations
 
 import json
+import re
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
@@ -60,7 +61,30 @@ def _page(status: int, document: bytes, scope) -> bytes:
         query = (parse_qs(scope.get("query_string", b"").decode("latin-1")).get("query") or [None])[0]
     return TEMPLATES.get_template("error.html").render(
         base=state.base if state is not None else "", status=status, phrase=_phrase(status), detail=detail,
-        path=scope["path"], query=query, sparql=scope["path"] == "/sparql").encode()
+        path=scope["path"], query=query, sparql=scope["path"] == "/sparql", at=_position(detail, query)).encode()
+
+
+_AT = re.compile(r"at line (\d+), column (\d+)")
+
+
+def _position(detail: str, query: str | None) -> dict | None:
+    """Where in the query a syntax error is (graph.engine.evaluate words it "at line L, column
+    C"): the line, split around the character marked. The parser's position is just past what
+    it could not read ("{ ?s ?p }" fails at the column after "}"), so the mark is on the last
+    character before that position that is not a space."""
+    found = _AT.search(detail)
+    if found is None or query is None:
+        return None
+    lines = query.splitlines() or [""]
+    line, column = int(found[1]), int(found[2])
+    if not 1 <= line <= len(lines):
+        return None
+    text = lines[line - 1]
+    at = min(column - 1, len(text)) - 1
+    while at > 0 and text[at].isspace():
+        at -= 1
+    at = max(at, 0)
+    return {"line": line, "column": column, "before": text[:at], "marked": text[at:at + 1] or " ", "after": text[at + 1:]}
 
 
 def _phrase(status: int) -> str:

@@ -56,3 +56,14 @@ def test_a_results_page_keeps_the_query_editable_and_offers_every_format(http):
     assert parse_qs(urlsplit(unescape(opened)).query)["query"][0] == ASKED
     constructed = http.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 2", "format": "html"}, headers=BROWSER).text
     assert "format=turtle" in constructed and "format=jsonld" in constructed and "format=csv" not in constructed
+
+
+def test_a_syntax_error_names_its_line_and_column_and_the_page_marks_the_character(http):
+    broken = "SELECT ?s WHERE {\n  ?s ?p\n}"
+    program = http.get("/sparql", params={"query": broken}, headers={"Accept": "application/sparql-results+json"}).json()
+    assert program["detail"].startswith("SPARQL syntax error at line 3, column 2: expected")  # just past the "}"
+    page = http.get("/sparql", params={"query": broken}, headers=BROWSER).text
+    assert "<p>Line 3, column 2:</p>" in page and '<pre class="error-line"><mark>}</mark></pre>' in page
+    one_line = http.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }  "}, headers=BROWSER).text
+    assert '<pre class="error-line">SELECT ?s WHERE { ?s ?p <mark>}</mark>  </pre>' in one_line
+    assert _textarea(page) == broken

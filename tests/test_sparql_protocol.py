@@ -124,7 +124,7 @@ def test_csv_and_tsv_follow_the_w3c_formats(http):
 
 def test_syntax_error_is_400_with_the_parser_message_and_position(http):
     body = problem(http.get("/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"}), 400)
-    assert body["detail"].startswith("SPARQL syntax error: error at 1:")
+    assert body["detail"].startswith("SPARQL syntax error at line 1, column ")
 
 
 def test_unacceptable_accept_is_406(http):

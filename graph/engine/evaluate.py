@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import NamedTuple
 
 import pyoxigraph as ox
@@ -31,6 +33,18 @@ class QueryOutcome(NamedTuple):
     result: Serialized
 
 
+_POSITION = re.compile(r"^error at (\d+):(\d+)(?:-\d+:\d+)?: ")
+
+
+def syntax_error_message(parser_message: str) -> str:
+    """The parser's message with its position in words: "SPARQL syntax error at line 4, column 2:
+    expected one of ..." (pyoxigraph says "error at 4:2: ...")."""
+    found = _POSITION.match(parser_message)
+    if found is None:
+        return f"SPARQL syntax error: {parser_message}"
+    return f"SPARQL syntax error at line {found[1]}, column {found[2]}: {parser_message[found.end():]}"
+
+
 def evaluate(store: ox.Store, job: QueryJob, prefixes: dict[str, str]) -> QueryOutcome:
     """`prefixes`: those a query may use undeclared (graph.namespaces.default_prefixes)."""
     kwargs: dict = {"prefixes": used_prefixes(job.query, prefixes), "base_iri": job.base_iri}
@@ -41,7 +55,7 @@ def evaluate(store: ox.Store, job: QueryJob, prefixes: dict[str, str]) -> QueryO
     try:
         result = store.query(job.query, **kwargs)
     except SyntaxError as exc:
-        raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from exc
+        raise QuerySyntaxError(syntax_error_message(str(exc))) from exc
     except (OSError, ValueError) as exc:
         raise KgError(f"the query could not be evaluated: {exc}") from exc
     try:

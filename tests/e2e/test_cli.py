@@ -57,7 +57,7 @@ def test_query_from_stdin(cli_data):
 def test_a_syntax_error_is_one_line_without_traceback(cli_data):
     result = run_kg("query", "SELECT ?x WHERE { ?x ", data_dir=cli_data)
     assert result.returncode == 1
-    assert result.stderr.startswith("error: SPARQL syntax error: error at 1:")
+    assert result.stderr.startswith("error: SPARQL syntax error at line 1, column ")
     assert "Traceback" not in result.stderr
 
 
