@@ -14,6 +14,7 @@ from graph.store import CHECKSUMS, DUMP_FORMATS, dump_checksums
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VOID = Namespace("http://rdfs.org/ns/void#")
+CLASS_PARTITIONS = 200  # the largest classes VoID describes one by one (void:classes counts them all)
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 VOCABULARIES = ("http://schema.org/", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#",
@@ -161,7 +162,7 @@ def void_description(base: str, engine: Engine) -> Graph:
         g.add((dataset, VOID.vocabulary, URIRef(str(ns.kgo))))
         for vocabulary in VOCABULARIES:
             g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
-    partitions = engine.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 200")
+    partitions = engine.select(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c }} GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {CLASS_PARTITIONS}")
     for index, row in enumerate(partitions):
         part = URIRef(f"{base}/.well-known/void#class-{index}")
         g.add((dataset, VOID.classPartition, part))

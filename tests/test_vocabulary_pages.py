@@ -41,3 +41,18 @@ def test_the_void_page_says_what_the_dataset_holds_as_the_void_data_does(http):
     assert re.search(r'type=http%3A//kg.test/ontology%23Person">kgo:Person</a></td><td>\d+', page)
     assert "sameAs links to wikidata" in page and "http://kg.test/graph/entailed" in page
     assert "<details><summary>The description in Turtle</summary>" in page
+
+
+def test_the_void_page_says_when_it_describes_only_the_largest_classes(monkeypatch, memory_engine):
+    import graph.service_description
+    from tests.support.app import in_process
+
+    monkeypatch.setattr(graph.service_description, "CLASS_PARTITIONS", 5)
+    with in_process(memory_engine) as fresh:
+        page = fresh.get("/.well-known/void", headers=BROWSER).text
+        classes = int(re.search(r"<dt>Classes</dt><dd>([\d,]+)</dd>", page).group(1).replace(",", ""))
+        assert f"The 5 largest of {classes:,} classes" in page
+        listing = unescape(re.search(r'href="([^"]*/query\?[^"]*)">all of them', page).group(1))
+        query = parse_qs(urlsplit(listing).query)["query"][0]
+        found = fresh.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}).json()
+        assert len(found["results"]["bindings"]) == classes
