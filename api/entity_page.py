@@ -7,9 +7,11 @@ taken from, with its article. The order is the table STATEMENT_ORDER below (READ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
+from graph.links import SCHEME_NAMES, identifier_of
 from graph.overview import Dated
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -24,7 +26,11 @@ STATEMENT_ORDER = (  # keys of the entity documents; the keys not listed follow,
     "partOf", "hasPart", "subOrganizationOf", "hasSubOrganization", "partner", "supportedBy", "memberOf",
     "description",
 )
-HIDDEN = {"label", "evidence", "mentionedIn", "incomingLinks", "altLabel", "prefLabel", "name", "alternateName"}
+IDENTITY_KEYS = ("sameAs", "exactMatch", "closeMatch")  # identity links to other datasets (graph/links.py)
+CODE_KEYS = {"iso3166Alpha2": "iso3166-2", "iso3166Alpha3": "iso3166-3"}  # codes without IRIs, by their scheme
+HIDDEN = {"label", "evidence", "mentionedIn", "incomingLinks", "altLabel", "prefLabel", "name", "alternateName",
+          *IDENTITY_KEYS, *CODE_KEYS}  # the last two shown as the page's external identifiers
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass
@@ -48,15 +54,72 @@ def statement_rows(doc: dict, property_iris: dict[str, str], property_labels: di
         if key.startswith("@") or key in HIDDEN or not values:
             continue
         iri = property_iris.get(key, expand(key))
-        label = property_labels.get(iri) or key
-        row = Row(key, label, [])
+        row = Row(key, _property_label(key, property_iris, property_labels, expand), [])
         for value in values:
             target = value.get("@id") if isinstance(value, dict) else None
             said = quotes.get((compact(iri), target if target else _literal_key(value)), [])
             row.values.append(Value(_written(value, expand), said))
         rows.append(row)
+    return _ordered(rows)
+
+
+def derived_rows(derived: dict[str, list], property_iris: dict[str, str], labels: dict[str, str], expand) -> list[Row]:
+    """The rows of the page's Derived table (what the ontology entails about the entity): each
+    property by its label in the ontology, each class by its label (or its prefixed name when
+    the ontology gives it none: `schema:Person`), each value as the statements' are written; the
+    classes first, then in the statements' order, with no quote (nothing derived has one)."""
+    types = [Row("@type", labels.get(RDF_TYPE) or "type", [Value(_class(name, labels, expand)) for name in derived.get("@type", [])])]
+    rows = [Row(key, _property_label(key, property_iris, labels, expand), [Value(_written(v, expand)) for v in values])
+            for key, values in derived.items() if key != "@type" and values]
+    return [row for row in types if row.values] + _ordered(rows)
+
+
+def _ordered(rows: list[Row]) -> list[Row]:
+    """Rows in the page's order: STATEMENT_ORDER, then the others by label."""
     position = {key: i for i, key in enumerate(STATEMENT_ORDER)}
     return sorted(rows, key=lambda r: (position.get(r.key, len(position)), r.label.casefold()))
+
+
+def _property_label(key: str, property_iris: dict[str, str], property_labels: dict[str, str], expand) -> str:
+    """A document key's property by its label in the ontology, else the key itself."""
+    return property_labels.get(property_iris.get(key, expand(key))) or key
+
+
+def _class(name: str, labels: dict[str, str], expand) -> Markup:
+    """A class (a prefixed name) as a link to its IRI, named by its label in the ontology."""
+    iri = expand(name)
+    return Markup('<a href="{}">{}</a>').format(iri, labels.get(iri) or name)
+
+
+@dataclass(frozen=True)
+class ExternalId:
+    """An identifier of the entity in another dataset, as a reader names it: the scheme
+    ("Wikidata"), the identifier ("Q232"), the IRI it stands for (None for a code, which has
+    none), and what it names ("Kazakhstan", our entity's label; "close match" for a close one)."""
+
+    scheme: str
+    identifier: str
+    href: str | None
+    names: str
+
+
+def external_identifiers(doc: dict, label: str, expand) -> list[ExternalId]:
+    """The entity's identity links and codes (records/links.tsv, compiled to owl:sameAs,
+    skos:exactMatch, skos:closeMatch and the ISO 3166 codes), each with its scheme and
+    identifier read from the IRI's namespace (graph/links.py), in the schemes' order."""
+    found = []
+    for key in IDENTITY_KEYS:
+        for value in doc.get(key, []):
+            iri = expand(value["@id"]) if isinstance(value, dict) else str(value)
+            scheme, identifier = identifier_of(iri) or ("", "")
+            host = urlsplit(iri).netloc
+            found.append(ExternalId(SCHEME_NAMES.get(scheme) or host or "link", identifier or iri.split(host, 1)[-1].strip("/") or iri,
+                                    iri, "close match" if key == "closeMatch" else label))
+    for key, scheme in CODE_KEYS.items():
+        for value in doc.get(key, []):
+            found.append(ExternalId(SCHEME_NAMES[scheme], str(value.get("@value") if isinstance(value, dict) else value), None, ""))
+    order = {name: i for i, name in enumerate(SCHEME_NAMES.values())}
+    return sorted(found, key=lambda e: (order.get(e.scheme, len(order)), e.scheme, e.identifier))
 
 
 def _quotes_by_statement(doc: dict, expand) -> dict[tuple, list[dict]]:
@@ -129,5 +192,5 @@ def incoming_rows(doc: dict, property_iris: dict[str, str], property_labels: dic
     for key, values in sorted((doc.get("@reverse") or {}).items()):
         related = [v for v in values if not str(v.get("@id", "")).startswith(MACHINERY)]
         if related:
-            rows.append((property_labels.get(property_iris.get(key, expand(key))) or key, related))
+            rows.append((_property_label(key, property_iris, property_labels, expand), related))
     return rows

@@ -8,26 +8,28 @@ hand) and cacheable: `ETag` from the graph version, `Cache-Control`, `304` on `I
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi import Path as FastApiPath
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse
 from rdflib import Graph
 
 from api import negotiation, pages
 from api.documents import CACHE_CONTROL, document_response
-from api.entity_page import incoming_rows, statement_rows
+from api.entity_page import derived_rows, external_identifiers, incoming_rows, statement_rows
 from api.problems import Problem
 from api.relations import relations_svg
 from api.state import ServiceState
 from api.state import service_state as _state
 from api.timeline import timeline_svg
 from graph.context import context
-from graph.entity import EntityDocument, describe, exists
+from graph.entity import EntityDocument, describe, exists, statements_query
 from graph.overview import neighbours, timeline
 from graph.schema_org import schema_org
 from graph.service_description import void_summary
 from graph.store import CHECKSUMS, DUMP_FILES
+from graph.summary import summary
 from graph.vocabulary import vocabulary_terms
 
 router = APIRouter(tags=["Linked Data"])
@@ -36,6 +38,7 @@ DOCUMENT_TYPES = ["application/n-triples", "text/turtle", "application/ld+json"]
 # What generic clients ask for, answered as /sparql does: text/plain is N-Triples (rdflib's
 # parse(format="nt") asks for it), application/json is JSON-LD.
 PLAIN_ALIASES = ["text/plain", "application/json"]
+CONNECTIONS_LISTED = 100  # neighbours an entity page names in its list; past them, the count and a query for all
 VOCABULARY_TYPES = [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"]
 
 
@@ -72,17 +75,30 @@ def _entity_body(request: Request, state: ServiceState, iri: str, media: str):
     if media in ("application/ld+json", "application/json"):
         return json.dumps(document.jsonld, ensure_ascii=False, indent=1).encode()
     if media == negotiation.HTML:
-        dated, undated = timeline(state.engine, state.ns, about=iri)
-        around = neighbours(state.engine, state.ns, iri)
-        label = next(iter(document.jsonld.get("label") or []), iri)
-        iris, labels = state.property_names
-        rows = statement_rows(document.jsonld, iris, labels, state.ns.expand_or_keep, state.ns.compact)
-        return pages.render(request, "entity.html", doc=document.jsonld, iri=document.iri, derived=document.derived,
-                            markup=_markup(state, document), dated=dated, undated=undated, around=around, rows=rows,
-                            incoming=incoming_rows(document.jsonld, iris, labels, state.ns.expand_or_keep),
-                            picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"),
-                            relations=relations_svg(label if isinstance(label, str) else iri, around, "#connections-list"))
+        return _entity_page(request, state, document)
     return document.serialize(negotiation.format_name(media, negotiation.GRAPH), state.prefixes)
+
+
+def _entity_page(request: Request, state: ServiceState, document: EntityDocument):
+    """The entity's HTML page: its summary by kind first (graph/summary.py), a link that opens
+    the query of its statements in the query editor, its statements with their quotes, its
+    external identifiers by scheme, what is derived, its incoming links, connections and
+    events in time (README, "Browsing")."""
+    iri, expand = document.iri, state.ns.expand_or_keep
+    dated, undated = timeline(state.engine, state.ns, about=iri)
+    around = neighbours(state.engine, state.ns, iri)
+    label = next(iter(document.jsonld.get("label") or []), iri)
+    name = label if isinstance(label, str) else iri
+    iris, labels = state.property_names
+    return pages.render(request, "entity.html", doc=document.jsonld, iri=iri, markup=_markup(state, document),
+                        summary=summary(state.engine, state.ns, iri),
+                        query_this=f"{state.base}/query?{urlencode({'query': statements_query(iri, state.ns, name)})}",
+                        rows=statement_rows(document.jsonld, iris, labels, expand, state.ns.compact),
+                        external=external_identifiers(document.jsonld, name, expand),
+                        derived=derived_rows(document.derived, iris, labels, expand),
+                        incoming=incoming_rows(document.jsonld, iris, labels, expand), dated=dated, undated=undated,
+                        around=around, listed=CONNECTIONS_LISTED, picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"),
+                        relations=relations_svg(name, around, "#connections-list"))
 
 
 def _markup(state: ServiceState, document: EntityDocument) -> str | None:

@@ -30,7 +30,7 @@ from graph.context import REVERSE_TERMS, term_names
 from graph.engine.base import Engine
 from graph.formats import BY_NAME
 from graph.kinds import DOCUMENT_FAMILIES
-from graph.namespaces import Namespaces
+from graph.namespaces import STANDARD_PREFIXES, Namespaces
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -217,6 +217,32 @@ class _Builder:
             key = "@type" if triple.predicate == RDF_TYPE else self.profiles.key(triple.predicate.value)
             shown.setdefault(key, []).append(self.ns.compact(triple.object.value) if key == "@type" else self.value(triple.object, self.node))
         return EntityDocument(self.node.value, doc, asserted, shown)
+
+
+def statements_query(iri: str, ns: Namespaces, label: str | None = None) -> str:
+    """A SPARQL query that lists the entity's statements and the links to it, each property and
+    value with its label and whether it is derived (in the entailed graph): what a page's "query
+    this" link opens, to read or to change. It declares every prefix it uses, so it runs on any
+    endpoint that holds the graph; the evidence nodes (assertions about the entity) are left out."""
+    node = f"<{iri}>"
+    title = " ".join((label or iri).split())  # one comment line, whatever the label holds
+    return f"""PREFIX rdf: <{STANDARD_PREFIXES["rdf"]}>
+PREFIX rdfs: <{STANDARD_PREFIXES["rdfs"]}>
+# {title}: its statements and the links to it, with labels
+SELECT ?direction ?property ?propertyLabel ?value ?valueLabel ?derived WHERE {{
+  {{ {node} ?property ?value .
+    BIND("statement" AS ?direction)
+    BIND(EXISTS {{ GRAPH <{ns.entailed_graph}> {{ {node} ?property ?value }} }} AS ?derived) }}
+  UNION
+  {{ ?value ?property {node} .
+    FILTER(?property NOT IN (rdf:subject, rdf:object))
+    BIND("incoming" AS ?direction)
+    BIND(EXISTS {{ GRAPH <{ns.entailed_graph}> {{ ?value ?property {node} }} }} AS ?derived) }}
+  OPTIONAL {{ ?property rdfs:label ?propertyLabel }}
+  OPTIONAL {{ ?value rdfs:label ?valueLabel }}
+}}
+ORDER BY DESC(?direction) ?derived ?property ?value
+"""
 
 
 def exists(engine: Engine, iri: str) -> bool:

@@ -21,6 +21,7 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
@@ -53,6 +54,15 @@ DATASETS = {
     "geonames": ("https://www.geonames.org/", GEONAMES),
     "ror": ("https://ror.org/", ROR),
     "dbpedia": ("http://dbpedia.org/", DBPEDIA),
+}
+# scheme -> its name as a reader knows it, in the order a page lists identifiers
+SCHEME_NAMES = {
+    "wikidata": "Wikidata",
+    "geonames": "GeoNames",
+    "ror": "ROR",
+    "dbpedia": "DBpedia",
+    "iso3166-2": "ISO 3166-1 alpha-2",
+    "iso3166-3": "ISO 3166-1 alpha-3",
 }
 RELATIONS = {"sameAs": OWL.sameAs, "exactMatch": SKOS.exactMatch, "closeMatch": SKOS.closeMatch}
 LINK_PREDICATES = tuple(RELATIONS.values())
@@ -134,6 +144,17 @@ def compile_links(rows: list[LinkRow], dataset: Dataset, ns: Namespaces, declare
             graph.add((link, ns.kgo.curatorNote, Literal(row.note, lang="en")))
         origins[link] = row.origin
     return problems, origins
+
+
+def identifier_of(iri: str) -> tuple[str, str] | None:
+    """(scheme, identifier) of an external IRI in a dataset we link to, read from its namespace:
+    `http://www.wikidata.org/entity/Q232` -> ("wikidata", "Q232"), a GeoNames IRI -> its number;
+    None for an IRI of another namespace."""
+    for scheme, (_, prefix) in DATASETS.items():
+        local = unquote(iri[len(prefix):].strip("/")) if iri.startswith(prefix) else ""
+        if local:
+            return scheme, local
+    return None
 
 
 def variants(uri: str) -> list[str]:

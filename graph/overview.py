@@ -179,7 +179,7 @@ def neighbours(engine: Engine, ns: Namespaces, iri: str) -> list[Neighbour]:
     between = [row["x"].value for row in direct if _segment(row["x"].value, ns) in INTERMEDIATE]
     for row in direct:
         if row["x"].value not in between:
-            links.setdefault(row["x"].value, _words(row["p"].value))
+            links.setdefault(row["x"].value, property_words(row["p"].value))
     if between:
         values = " ".join(f"<{x}>" for x in between)
         for row in engine.select(f"""SELECT DISTINCT ?via ?x WHERE {{ VALUES ?via {{ {values} }} {{ ?via ?p ?x }} UNION {{ ?x ?p ?via }}
@@ -199,7 +199,7 @@ def _segment(iri: str, ns: Namespaces) -> str:
     return iri[len(ns.base) + len("/id/"):].split("/", 1)[0]
 
 
-def _words(predicate: str) -> str:
+def property_words(predicate: str) -> str:
     """A property's name in words: "subOrganizationOf" -> "sub organization of"."""
     name = predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
     return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
