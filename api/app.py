@@ -135,6 +135,7 @@ class Front:
 STATIC = Path(__file__).parent / "static"  # the pages' own files: no asset is ever fetched from elsewhere
 FAVICON = (STATIC / "favicon.svg").read_bytes()  # browsers ask /favicon.ico: an SVG serves both
 GZIP_MINIMUM_BYTES = 1024  # smaller answers (most lookups) are sent as they are: compressing them costs more than it saves
+CONNECTED_WAIT = 3.0  # seconds the home page waits for the most connected entities before it says they are being counted
 GZIP_LEVEL = 6  # zlib's default: most of level 9's saving for a fraction of its time
 
 
@@ -165,6 +166,7 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         engine = await started(await asyncio.to_thread(open_engine), config.base_iri)
         documents = DocumentCache(config.document_cache_mb * 1024 * 1024)
         versions = app.state.versions = Versions(ServiceState(config, engine, documents), newer)
+        versions.current.warm_in_background()
         del engine, documents  # this frame lives as long as the service: it must not hold the first version
         tasks = [asyncio.create_task(flush_periodically(log_handler))]
         if newer is not None and config.reload_interval > 0:
@@ -231,8 +233,12 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
     async def home(request: Request):
         state: ServiceState = service_state(request)
         overview = await asyncio.to_thread(lambda: state.overview)
+        try:  # counted once per version (read ahead when it starts): the page does not wait long for it
+            connected = await asyncio.wait_for(asyncio.shield(asyncio.to_thread(lambda: state.connected)), CONNECTED_WAIT)
+        except TimeoutError:
+            connected = None
         return pages.render(request, "home.html", info=state.info, examples=pages.example_queries(state.base),
-                            release=await asyncio.to_thread(lambda: state.published_version), **overview,
+                            release=await asyncio.to_thread(lambda: state.published_version), **overview, connected=connected,
                             picture=timeline_svg(overview["dated"], f"Timeline of the {len(overview['dated'])} dated events"))
 
     @app.exception_handler(Problem)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -168,7 +169,32 @@ class ServiceState:
         """What the home page shows (graph/overview.py), read from the graph once per version."""
         dated, undated = timeline(self.engine, self.ns)
         return {"counts": class_counts(self.engine, self.ns), "articles": articles(self.engine, self.ns),
-                "connected": most_connected(self.engine, self.ns), "dated": dated, "undated": undated}
+                "dated": dated, "undated": undated}
+
+    @property
+    def connected(self) -> list[tuple[str, str, int]]:
+        """The most connected entities: one count of every link of the graph (a minute at 10^6
+        triples), done once per version, by `warm` when the version starts serving."""
+        return self._once("_connected", lambda: most_connected(self.engine, self.ns))
+
+    def warm(self) -> None:
+        """Read what pages and searches need from the graph (the search index, the lists'
+        facets, the home page's overview and most connected entities, VoID) before anyone asks,
+        so that the first visitor of a large graph does not wait for it. Run in a thread of its
+        own when a version starts serving; a version retired meanwhile stops it."""
+        steps = (("search index", lambda: self.search_index), ("facets", lambda: self.facets),
+                 ("overview", lambda: self.overview), ("most connected", lambda: self.connected), ("VoID", lambda: self.void))
+        for name, step in steps:
+            started = time.perf_counter()
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 - a version closed while warming, or a failing query: asked again on use
+                LOG.info("version %s: %s not read ahead (%s)", self.info.version, name, exc)
+                return
+            LOG.debug("version %s: %s read in %.1f s", self.info.version, name, time.perf_counter() - started)
+
+    def warm_in_background(self) -> None:
+        threading.Thread(target=self.warm, name=f"warm-{self.info.version}", daemon=True).start()
 
     @cached_property
     def published_version(self) -> dict | None:
@@ -247,6 +273,7 @@ class Versions:
             LOG.warning("still serving version %s: the new store cannot be served: %s", old.info.version, reason)
             return False
         self.current = old.successor(engine)
+        self.current.warm_in_background()
         self.retired.append(old)
         LOG.info("serving version %s (%d triples) in place of %s", engine.info.version, engine.info.triples, old.info.version)
         task = asyncio.get_running_loop().create_task(self._close_when_drained(old))

@@ -245,3 +245,29 @@ def test_a_timeline_cut_at_its_limit_says_so(monkeypatch, memory_engine):
     with in_process(memory_engine) as fresh:
         page = fresh.get("/", headers=BROWSER).text
     assert "The first 2 events only" in page and "type=kgo:Event" in page
+
+
+def test_the_home_page_does_not_wait_for_the_most_connected_entities_and_lists_them_once_counted(monkeypatch, memory_engine):
+    import threading
+
+    import api.app
+    import api.state
+
+    counted = threading.Event()
+    real = api.state.most_connected
+
+    def slow(engine, ns):
+        counted.wait(10)
+        return real(engine, ns)
+
+    monkeypatch.setattr(api.state, "most_connected", slow)
+    monkeypatch.setattr(api.app, "CONNECTED_WAIT", 0.2)
+    with in_process(memory_engine) as fresh:
+        first = fresh.get("/", headers=BROWSER)
+        assert first.status_code == 200 and 'id="connected-pending"' in first.text
+        counted.set()
+        for _ in range(50):
+            later = fresh.get("/", headers=BROWSER).text
+            if 'id="connected-pending"' not in later:
+                break
+        assert "Kazakhstan</a> <span class=\"muted\">" in later
