@@ -17,6 +17,8 @@
   const Yasqe = Yasgui.Yasqe;
   const vocabulary = fetch(root.dataset.completions, { headers: { Accept: "application/json" } })
     .then((response) => (response.ok ? response.json() : { prefixes: {}, classes: [], properties: [] }));
+  let known = {}; // this graph's prefixes: the results table writes IRIs with them ("event:...", "xsd:gYear")
+  vocabulary.then((v) => { known = v.prefixes; });
   const ours = (base, name, pick) => ({ ...Yasqe.Autocompleters[base], name, bulk: true, persistenceId: null,
                                         get: () => vocabulary.then(pick) });
   Yasqe.registerAutocompleter(ours("prefixes", "graph-prefixes",
@@ -32,7 +34,7 @@
     populateFromUrl: false, // ?query= is read below: YASGUI would also take endpoint= from a link
     yasqe: { value: first, autocompleters: ["graph-prefixes", "variables", "graph-classes", "graph-properties"],
              persistenceId: null, resizeable: true, editorHeight: "18rem" },
-    yasr: { persistenceId: null },
+    yasr: { persistenceId: null, prefixes: () => known },
   });
 
   // YASGUI's markup, made accessible: names for its inputs (the endpoint, the editor's own
