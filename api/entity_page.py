@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
+from rdflib import Graph
 
 from graph.links import SCHEME_NAMES, identifier_of
 from graph.overview import Dated
+from graph.vocabulary import class_derivation, derivation
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DATE_TYPES = {XSD + "date": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}
@@ -44,6 +46,7 @@ class Row:
     key: str
     label: str
     values: list[Value]
+    source: Markup = Markup("")  # for a derived row: what it follows from ("from organizer", "inverse of holder")
 
 
 def statement_rows(doc: dict, property_iris: dict[str, str], property_labels: dict[str, str], expand, compact) -> list[Row]:
@@ -63,13 +66,35 @@ def statement_rows(doc: dict, property_iris: dict[str, str], property_labels: di
     return _ordered(rows)
 
 
-def derived_rows(derived: dict[str, list], property_iris: dict[str, str], labels: dict[str, str], expand) -> list[Row]:
+def derived_rows(derived: dict[str, list], property_iris: dict[str, str], labels: dict[str, str], expand,
+                 ontology: Graph | None = None, doc: dict | None = None) -> list[Row]:
     """The rows of the page's Derived table (what the ontology entails about the entity): each
     property by its label in the ontology, each class by its label (or its prefixed name when
     the ontology gives it none: `schema:Person`), each value as the statements' are written; the
-    classes first, then in the statements' order, with no quote (nothing derived has one)."""
-    types = [Row("@type", labels.get(RDF_TYPE) or "type", [Value(_class(name, labels, expand)) for name in derived.get("@type", [])])]
-    rows = [Row(key, _property_label(key, property_iris, labels, expand), [Value(_written(v, expand)) for v in values])
+    classes first, then in the statements' order, with no quote (nothing derived has one). With
+    the `ontology` and the entity's document `doc`, each says what it follows from: a class the
+    asserted class is a kind of, a property an asserted one specialises, or is the inverse of."""
+    doc = doc or {}
+    asserted_out = {property_iris.get(k, expand(k)) for k in doc if not k.startswith("@")}
+    asserted_in = {property_iris.get(k, expand(k)) for k in doc.get("@reverse") or {}}
+    asserted_types = {expand(t) for t in doc.get("@type", [])}
+    keys = {iri: key for key, iri in property_iris.items()}  # a property the ontology gives no label: by its document key
+
+    def kind_of(name: str) -> Markup:
+        source = class_derivation(ontology, expand(name), asserted_types) if ontology is not None else None
+        note = Markup(' <span class="muted">(every {} is one)</span>').format(labels.get(source) or source) if source else Markup("")
+        return _class(name, labels, expand) + note
+
+    def source_of(key: str) -> Markup:
+        found = derivation(ontology, property_iris.get(key, expand(key)), asserted_out, asserted_in) if ontology is not None else None
+        if found is None:
+            return Markup("")
+        how, prop = found
+        side = " (stated from the other side)" if how == "inverse of" else ""
+        return Markup("{} <em>{}</em>{}").format(how, labels.get(prop) or keys.get(prop, prop), side)
+
+    types = [Row("@type", labels.get(RDF_TYPE) or "type", [Value(kind_of(name)) for name in derived.get("@type", [])])]
+    rows = [Row(key, _property_label(key, property_iris, labels, expand), [Value(_written(v, expand)) for v in values], source_of(key))
             for key, values in derived.items() if key != "@type" and values]
     return [row for row in types if row.values] + _ordered(rows)
 

@@ -95,7 +95,7 @@ def _entity_page(request: Request, state: ServiceState, document: EntityDocument
                         query_this=f"{state.base}/query?{urlencode({'query': statements_query(iri, state.ns, name)})}",
                         rows=statement_rows(document.jsonld, iris, labels, expand, state.ns.compact),
                         external=external_identifiers(document.jsonld, name, expand),
-                        derived=derived_rows(document.derived, iris, labels, expand),
+                        derived=derived_rows(document.derived, iris, labels, expand, state.ontology, document.jsonld),
                         incoming=incoming_rows(document.jsonld, iris, labels, expand), dated=dated, undated=undated,
                         around=around, listed=CONNECTIONS_LISTED, picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"),
                         relations=relations_svg(name, around, "#connections-list"))

@@ -113,3 +113,31 @@ def terms_in_use(engine: Engine) -> tuple[list[str], list[str]]:
     classes = engine.select(f"SELECT DISTINCT ?c WHERE {{ ?s a ?c FILTER(isIRI(?c)) }} LIMIT {TERMS_IN_USE_LIMIT}")
     properties = engine.select(f"SELECT DISTINCT ?p WHERE {{ ?s ?p ?o }} LIMIT {TERMS_IN_USE_LIMIT}")
     return sorted(row["c"].value for row in classes), sorted(row["p"].value for row in properties)
+
+
+def derivation(graph: Graph, derived: str, asserted_out: set[str], asserted_in: set[str]) -> tuple[str, str] | None:
+    """What a derived link follows from, by the ontology `graph`: ("from", Q) when an asserted
+    property Q of the entity is a subproperty of it (or equivalent to it), ("inverse of", Q) when
+    it is the inverse of a property Q that links another entity to this one (or of one of Q's
+    superproperties); None when another rule entailed it (a chain, a domain or range)."""
+    target = URIRef(derived)
+    for name in sorted(asserted_out):
+        prop = URIRef(name)
+        if target in set(graph.transitive_objects(prop, RDFS.subPropertyOf)) - {prop} or _equivalent(graph, prop, target):
+            return "from", name
+    for name in sorted(asserted_in):
+        for ancestor in graph.transitive_objects(URIRef(name), RDFS.subPropertyOf):
+            if (target, OWL.inverseOf, ancestor) in graph or (ancestor, OWL.inverseOf, target) in graph:
+                return "inverse of", name
+    return None
+
+
+def class_derivation(graph: Graph, derived: str, asserted: set[str]) -> str | None:
+    """The asserted class a derived class of an entity is a superclass of, if any."""
+    target = URIRef(derived)
+    return next((name for name in sorted(asserted)
+                 if target in set(graph.transitive_objects(URIRef(name), RDFS.subClassOf)) - {URIRef(name)}), None)
+
+
+def _equivalent(graph: Graph, one: URIRef, other: URIRef) -> bool:
+    return (one, OWL.equivalentProperty, other) in graph or (other, OWL.equivalentProperty, one) in graph

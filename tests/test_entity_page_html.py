@@ -71,9 +71,10 @@ def test_a_ror_identifier_and_a_close_match_are_named_as_such(http):
 
 def test_derived_rows_name_properties_and_classes_by_the_ontologys_labels_and_values_by_theirs(http):
     derived = section(page(http, "/id/person/colin-knox"), "<h2>Derived</h2>")
-    assert '<th scope="row">states view</th>' in derived and "statesView" not in derived
+    assert '<th scope="row">states view<br><span class="muted derived-from">inverse of <em>view holder</em>' in derived
+    assert "statesView" not in derived
     assert '<th scope="row">type</th>' in derived
-    assert f'<a href="{BASE}/ontology#Agent">Agent</a>' in derived  # a class of ours, by its label
+    assert f'<a href="{BASE}/ontology#Agent">Agent</a> <span class="muted">(every Person is one)</span>' in derived  # by its label, and why
     assert '<a href="http://schema.org/Person">schema:Person</a>' in derived  # one the ontology gives no label
     assert f'<a href="{BASE}/id/view/knox-public-councils">Colin Knox on public councils</a>' in derived
 
@@ -96,3 +97,10 @@ def test_a_person_spoken_of_only_through_others_has_no_empty_statements_table(ht
     text = page(http, "/id/person/alikhan-baimenov")
     statements = section(text, "<h2>Statements</h2>")
     assert 'id="no-statements"' in statements and "<table" not in statements
+
+
+def test_each_derived_link_says_what_it_follows_from_and_an_unexplained_one_says_nothing(http):
+    derived = section(page(http, "/id/event/astana-civil-service-hub-annual-conference"), "<h2>Derived</h2>")
+    assert re.search(r'<th scope="row">schema:organizer<br><span class="muted derived-from">from <em>organizer</em></span>', derived)
+    assert '<th scope="row">mentioned in</th>' in derived  # the article's schema:mentions is not among the entity's links
+    assert "(every Conference is one)" in derived
