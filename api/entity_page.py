@@ -176,12 +176,12 @@ def _written(value, expand) -> Markup:
     if isinstance(value, int):
         return escape(f"{value:,}")
     if isinstance(value, str):
-        return escape(value)
+        return _linked_if_url(value)
     if "@value" in value:
         precision = DATE_TYPES.get(value.get("@type", ""))
         if precision:
             return escape(Dated("", "", str(value["@value"]), None, precision).written)
-        return escape(str(value["@value"]))
+        return _linked_if_url(str(value["@value"]))
     if "value" in value and ("unitText" in value or "qualifier" in value):  # a figure: "over 4,000 participants"
         number = value["value"][0]
         number = number.get("@value") if isinstance(number, dict) else number
@@ -198,6 +198,13 @@ def _written(value, expand) -> Markup:
     target = value.get("@id", "")
     name = (value.get("label") or [target])[0]
     return Markup('<a href="{}">{}</a>').format(expand(target), name)
+
+
+def _linked_if_url(text: str) -> Markup:
+    """A web address (an article's own URL, an xsd:anyURI) as a link to it; other text as it is."""
+    if text.startswith(("https://", "http://")) and " " not in text:
+        return Markup('<a href="{}">{}</a>').format(text, text)
+    return escape(text)
 
 
 def _number(value) -> str:

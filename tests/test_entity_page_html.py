@@ -104,3 +104,9 @@ def test_each_derived_link_says_what_it_follows_from_and_an_unexplained_one_says
     assert re.search(r'<th scope="row">schema:organizer<br><span class="muted derived-from">from <em>organizer</em></span>', derived)
     assert '<th scope="row">mentioned in</th>' in derived  # the article's schema:mentions is not among the entity's links
     assert "(every Conference is one)" in derived
+
+
+def test_an_articles_own_web_address_is_a_link(http):
+    text = page(http, "/id/article/nu-knox-public-sector-reform")
+    url = "https://nu.edu.kz/news/nu-professor-reform-public-sector-not-punishment-failure-reward-success"
+    assert f'<th scope="row">URL</th><td><div class="value"><a href="{url}">{url}</a>' in text
