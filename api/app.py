@@ -234,7 +234,7 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         state: ServiceState = service_state(request)
         overview = await asyncio.to_thread(lambda: state.overview)
         try:  # counted once per version (read ahead when it starts): the page does not wait long for it
-            connected = await asyncio.wait_for(asyncio.shield(asyncio.to_thread(lambda: state.connected)), CONNECTED_WAIT)
+            connected = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(state.connected())), CONNECTED_WAIT)
         except TimeoutError:
             connected = None
         return pages.render(request, "home.html", info=state.info, examples=pages.example_queries(state.base),

@@ -39,6 +39,7 @@ DOCUMENT_TYPES = ["application/n-triples", "text/turtle", "application/ld+json"]
 # parse(format="nt") asks for it), application/json is JSON-LD.
 PLAIN_ALIASES = ["text/plain", "application/json"]
 CONNECTIONS_LISTED = 100  # neighbours an entity page names in its list; past them, the count and a query for all
+INCOMING_LISTED = 50  # entities an entity page names per incoming property; past them, "and N more" and the query
 VOCABULARY_TYPES = [negotiation.HTML, "application/rdf+xml", "application/ld+json", "text/turtle"]
 
 
@@ -97,7 +98,7 @@ def _entity_page(request: Request, state: ServiceState, document: EntityDocument
                         external=external_identifiers(document.jsonld, name, expand),
                         derived=derived_rows(document.derived, iris, labels, expand, state.ontology, document.jsonld),
                         incoming=incoming_rows(document.jsonld, iris, labels, expand), dated=dated, undated=undated,
-                        around=around, listed=CONNECTIONS_LISTED, picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"),
+                        around=around, listed=CONNECTIONS_LISTED, listed_per_property=INCOMING_LISTED, picture=timeline_svg(dated, f"Timeline of the {len(dated)} dated events linked to this entity"),
                         relations=relations_svg(name, around, "#connections-list"))
 
 

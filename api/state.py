@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
@@ -64,7 +64,9 @@ class ServiceState:
     engine: Engine
     documents: DocumentCache
     names: ThreadPoolExecutor = field(default_factory=_name_threads, repr=False)  # the worker's, shared by its versions
-    _building: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _building: threading.Lock = field(default_factory=threading.Lock, repr=False)  # guards _locks and _counting
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _counting: Future | None = field(default=None, repr=False)  # the most connected entities, once asked for
     requests: int = 0  # in flight on this version
     _idle: asyncio.Event | None = field(default=None, repr=False)  # once retired: set when the last request ends
 
@@ -137,9 +139,14 @@ class ServiceState:
         return SearchIndex.from_engine(self.engine, search_excluded(str(self.ns.kgo)))
 
     def _once(self, name: str, build):
+        """The value `build()` makes, made once (by whichever thread asks first, the others
+        waiting for it): one lock per value, so that a slow one (the most connected entities)
+        holds up no other."""
         value = self.__dict__.get(name)
         if value is None:
             with self._building:
+                lock = self._locks.setdefault(name, threading.Lock())
+            with lock:
                 value = self.__dict__.get(name)
                 if value is None:
                     value = self.__dict__[name] = build()
@@ -171,19 +178,32 @@ class ServiceState:
         return {"counts": class_counts(self.engine, self.ns), "articles": articles(self.engine, self.ns),
                 "dated": dated, "undated": undated}
 
-    @property
-    def connected(self) -> list[tuple[str, str, int]]:
-        """The most connected entities: one count of every link of the graph (a minute at 10^6
-        triples), done once per version, by `warm` when the version starts serving."""
-        return self._once("_connected", lambda: most_connected(self.engine, self.ns))
+    def connected(self) -> Future:
+        """The most connected entities (a future): one count of every link of the graph (a minute
+        at 10^6 triples), started once per version in a thread of its own, by `warm` when the
+        version starts serving or by the first page that asks; a page waits for it a little,
+        never a thread."""
+        with self._building:
+            if self._counting is None:
+                self._counting = Future()
+                threading.Thread(target=self._count_links, name=f"links-{self.info.version}", daemon=True).start()
+            return self._counting
+
+    def _count_links(self) -> None:
+        try:
+            self._counting.set_result(most_connected(self.engine, self.ns))
+        except Exception as exc:  # noqa: BLE001 - handed to whoever waits for it
+            self._counting.set_exception(exc)
 
     def warm(self) -> None:
         """Read what pages and searches need from the graph (the search index, the lists'
-        facets, the home page's overview and most connected entities, VoID) before anyone asks,
+        facets, the home page's overview, the entity documents' profiles, VoID, the most
+        connected entities) before anyone asks,
         so that the first visitor of a large graph does not wait for it. Run in a thread of its
         own when a version starts serving; a version retired meanwhile stops it."""
-        steps = (("search index", lambda: self.search_index), ("facets", lambda: self.facets),
-                 ("overview", lambda: self.overview), ("most connected", lambda: self.connected), ("VoID", lambda: self.void))
+        steps = (("search index", lambda: self.search_index), ("facets", lambda: self.facets), ("overview", lambda: self.overview),
+                 ("entity profiles", lambda: self.property_names), ("VoID", lambda: self.void),
+                 ("most connected", lambda: self.connected().result()))
         for name, step in steps:
             started = time.perf_counter()
             try:

@@ -110,3 +110,20 @@ def test_an_articles_own_web_address_is_a_link(http):
     text = page(http, "/id/article/nu-knox-public-sector-reform")
     url = "https://nu.edu.kz/news/nu-professor-reform-public-sector-not-punishment-failure-reward-success"
     assert f'<th scope="row">URL</th><td><div class="value"><a href="{url}">{url}</a>' in text
+
+
+def test_incoming_links_are_grouped_by_property_with_their_count_and_cut_visibly(monkeypatch, memory_engine):
+    import api.linked_data
+    from tests.support.app import in_process
+
+    monkeypatch.setattr(api.linked_data, "INCOMING_LISTED", 2)
+    with in_process(memory_engine) as fresh:
+        text = page(fresh, "/id/place/kazakhstan")
+    incoming = section(text, "<h2>Incoming</h2>")
+    groups = re.findall(r'<tr><th scope="row">([^<]+) <span class="muted">\((\d+)\)</span></th><td>(.*?)</td></tr>', incoming, re.S)
+    assert groups and len({label for label, _, _ in groups}) == len(groups)  # one row per property
+    assert any(int(count) > 2 for _, count, _ in groups)
+    for label, count, cell in groups:
+        assert cell.count('<div class="value">') == min(int(count), 2)
+        if int(count) > 2:
+            assert f"and {int(count) - 2} more: <a href=" in cell
