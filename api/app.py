@@ -39,6 +39,7 @@ from api.sparql import SparqlEndpoint
 from api.state import ServiceState, Versions, service_state, started
 from api.timeline import timeline_svg
 from graph.engine import Engine
+from graph.errors import KgError
 
 DESCRIPTION = """
 A read-only knowledge graph of public administration and civil-service reform in Kazakhstan.
@@ -236,6 +237,9 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         try:  # counted once per version (read ahead when it starts): the page does not wait long for it
             connected = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(state.connected())), CONNECTED_WAIT)
         except TimeoutError:
+            connected = None
+        except KgError as exc:  # the count failed (said once in the log): the page goes without it, the next visit counts again
+            logging.getLogger("kg").warning("the most connected entities could not be counted: %s", exc)
             connected = None
         return pages.render(request, "home.html", info=state.info, examples=pages.example_queries(state.base),
                             release=await asyncio.to_thread(lambda: state.published_version), **overview, connected=connected,

@@ -190,17 +190,20 @@ class ServiceState:
             return self._counting
 
     def _count_links(self) -> None:
+        counting = self._counting
         try:
-            self._counting.set_result(most_connected(self.engine, self.ns))
-        except Exception as exc:  # noqa: BLE001 - handed to whoever waits for it
-            self._counting.set_exception(exc)
+            counting.set_result(most_connected(self.engine, self.ns))
+        except Exception as exc:  # noqa: BLE001 - handed to whoever waits for it; the next ask counts again
+            with self._building:
+                self._counting = None
+            counting.set_exception(exc)
 
     def warm(self) -> None:
         """Read what pages and searches need from the graph (the search index, the lists'
         facets, the home page's overview, the entity documents' profiles, VoID, the most
-        connected entities) before anyone asks,
-        so that the first visitor of a large graph does not wait for it. Run in a thread of its
-        own when a version starts serving; a version retired meanwhile stops it."""
+        connected entities) before anyone asks, so that the first visitor of a large graph does
+        not wait for it. Run in a thread of its own when a version starts serving; a version
+        retired meanwhile stops it."""
         steps = (("search index", lambda: self.search_index), ("facets", lambda: self.facets), ("overview", lambda: self.overview),
                  ("entity profiles", lambda: self.property_names), ("VoID", lambda: self.void),
                  ("most connected", lambda: self.connected().result()))

@@ -271,3 +271,22 @@ def test_the_home_page_does_not_wait_for_the_most_connected_entities_and_lists_t
             if 'id="connected-pending"' not in later:
                 break
         assert "Kazakhstan</a> <span class=\"muted\">" in later
+
+
+def test_a_failed_count_of_the_most_connected_leaves_the_home_page_up_and_is_tried_again(monkeypatch, memory_engine):
+    import api.state
+    from graph.errors import KgError
+
+    real, calls = api.state.most_connected, []
+
+    def failing_once(engine, ns):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KgError("the query process was restarted")
+        return real(engine, ns)
+
+    monkeypatch.setattr(api.state, "most_connected", failing_once)
+    with in_process(memory_engine) as fresh:
+        pages = [fresh.get("/", headers=BROWSER) for _ in range(3)]
+    assert all(page.status_code == 200 for page in pages)
+    assert "Kazakhstan</a> <span class=\"muted\">" in pages[-1].text and len(calls) == 2
