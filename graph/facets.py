@@ -26,18 +26,23 @@ SORTS = {
 class Facets:
     mentioned_in: dict[str, frozenset[str]]  # entity -> the articles that mention it
     starts: dict[str, str]  # event -> its (earliest) start date, lexical: "2019", "2019-02", "2019-02-13"
+    mentions: dict[str, frozenset[str]]  # article -> the entities it mentions
 
     @classmethod
     def from_engine(cls, engine: Engine) -> "Facets":
         mentioned: dict[str, set[str]] = {}
+        mentions: dict[str, set[str]] = {}
         for row in engine.select(MENTIONS):
-            mentioned.setdefault(row["entity"].value, set()).add(row["article"].value)
+            entity, article = row["entity"].value, row["article"].value
+            mentioned.setdefault(entity, set()).add(article)
+            mentions.setdefault(article, set()).add(entity)
         starts = {row["entity"].value: row["start"].value for row in engine.select(STARTS) if row["start"] is not None}
-        return cls({entity: frozenset(articles) for entity, articles in mentioned.items()}, starts)
+        return cls({entity: frozenset(articles) for entity, articles in mentioned.items()}, starts,
+                   {article: frozenset(entities) for article, entities in mentions.items()})
 
     def mentioned_by(self, article: str) -> frozenset[str]:
         """The entities `article` mentions."""
-        return frozenset(entity for entity, articles in self.mentioned_in.items() if article in articles)
+        return self.mentions.get(article, frozenset())
 
     def order(self, sort: str) -> Callable[[list[str]], list[str]]:
         """A function putting entities already sorted by name in the order `sort` names (one of
