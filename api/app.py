@@ -33,6 +33,8 @@ from api.cache import DocumentCache
 from api.config import SERVICE_VERSION, ServiceConfig
 from api.error_pages import ProblemPages, problems_as_pages, wants_pages
 from api.logs import AccessLog, flush_periodically, log_to_stderr
+from api.metrics import CONTENT_TYPE as METRICS_TYPE
+from api.metrics import Metrics, route_of
 from api.problems import Problem, problem_response
 from api.sparql import OPENAPI as SPARQL_OPENAPI
 from api.sparql import SparqlEndpoint
@@ -80,8 +82,11 @@ class Front:
     `app` is the FastAPI application, for `app.state` and the OpenAPI document.
     """
 
-    def __init__(self, app: FastAPI, sparql, max_query_string: int, max_headers: int, access: AccessLog):
+    def __init__(self, app: FastAPI, sparql, max_query_string: int, max_headers: int, access: AccessLog,
+                 metrics: Metrics | None = None, metrics_here: bool = False):
         self.app = app
+        self.metrics = metrics  # None: KG_METRICS=off
+        self.metrics_here = metrics_here  # /metrics answered on this port
         self.max_headers = max_headers
         self.endpoint = sparql
         self.routes = compressed(ProblemPages(app))
@@ -115,6 +120,8 @@ class Front:
             elif sum(len(name) + len(value) for name, value in scope["headers"]) > self.max_headers:
                 response = problem_response(431, f"request headers larger than {self.max_headers} bytes in all")
                 await response(scope, receive, own_problem)
+            elif scope["path"] == "/metrics" and self.metrics_here:
+                await self._metrics(scope, receive, send_and_record)
             elif scope["path"] == "/sparql":
                 cross_origin = any(name == b"origin" for name, _ in scope["headers"])
                 await (self.sparql_cross_origin if cross_origin else self.sparql)(scope, receive, send_and_record)
@@ -130,7 +137,19 @@ class Front:
         finally:
             if state is not None:
                 state.release()
-            self.access.record(scope["method"], scope["path"], status, time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            self.access.record(scope["method"], scope["path"], status, seconds)
+            if self.metrics is not None:
+                self.metrics.observe(scope["method"], route_of(scope), status, seconds)
+
+    async def _metrics(self, scope, receive, send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            response = problem_response(405, "/metrics answers GET", headers={"Allow": "GET, HEAD"})
+        else:
+            body = await asyncio.to_thread(self.metrics.exposition)
+            response = Response(b"" if scope["method"] == "HEAD" else body, media_type=METRICS_TYPE,
+                                headers={"Cache-Control": "no-store"})
+        await response(scope, receive, send)
 
 
 STATIC = Path(__file__).parent / "static"  # the pages' own files: no asset is ever fetched from elsewhere
@@ -168,6 +187,8 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         documents = DocumentCache(config.document_cache_mb * 1024 * 1024)
         versions = app.state.versions = Versions(ServiceState(config, engine, documents), newer)
         versions.current.warm_in_background()
+        if config.metrics.isdigit():
+            app.state.metrics.serve_on(config.metrics_host, int(config.metrics))
         del engine, documents  # this frame lives as long as the service: it must not hold the first version
         tasks = [asyncio.create_task(flush_periodically(log_handler))]
         if newer is not None and config.reload_interval > 0:
@@ -273,5 +294,13 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
         return app.openapi_schema
 
     app.openapi = openapi
+    metrics = None if config.metrics == "off" else Metrics(lambda: versions_of(app))
+    app.state.metrics = metrics
     return Front(app, SparqlEndpoint(app), max_query_string=config.max_request_bytes, max_headers=config.max_header_bytes,
-                 access=AccessLog(log_handler))
+                 access=AccessLog(log_handler), metrics=metrics, metrics_here=config.metrics == "on")
+
+
+def versions_of(app: FastAPI):
+    """The version a worker serves now (None before it has started)."""
+    versions = getattr(app.state, "versions", None)
+    return versions.current if versions is not None else None

@@ -18,6 +18,8 @@ class DocumentCache:
         self.max_bytes = max_bytes
         self.size = 0
         self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+        self.hits = 0  # documents served from here
+        self.misses = 0  # documents built (or found missing) because they were not here
 
     def get(self, key: Hashable) -> bytes | None:
         body = self._bodies.get(key)
@@ -41,7 +43,10 @@ class DocumentCache:
         """The document `key`, built by `build()` in a thread the first time (None: there is
         no such document, and nothing is kept)."""
         body = self.get(key)
-        if body is None:
+        if body is not None:
+            self.hits += 1
+        else:
+            self.misses += 1
             body = await asyncio.to_thread(build)
             if body is not None:
                 self.put(key, body)

@@ -25,3 +25,5 @@ class ServiceConfig:
     reload_interval: float = 1.0  # seconds between two looks for a new graph version (kg serve); 0: never
     time_limit: float = 10.0  # seconds a search or a reconciliation batch may take (queries: the engine's own)
     policy: QueryPolicy = field(default_factory=QueryPolicy)  # what a query may be
+    metrics: str = "on"  # /metrics: "on" (on the service's port), "off", or a port of its own
+    metrics_host: str = "127.0.0.1"  # the address a metrics port binds (the service's)

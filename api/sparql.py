@@ -135,6 +135,8 @@ class SparqlEndpoint:
             raise Problem(400, str(exc)) from None
         result = outcome.result
         truncated = {"KG-Results-Truncated": f"limit={config.result_limit}"} if result.truncated else {}
+        if result.truncated and self.app.state.metrics is not None:
+            self.app.state.metrics.results_cut()
         if html:
             return pages.render(
                 Request(scope, receive),

@@ -24,6 +24,7 @@
 | KG_EXTRACTOR_URL | (empty) | an OpenAI-compatible endpoint (up to `/v1`: llama.cpp's server, vLLM, Ollama) `kg ingest` asks for the events and policies an article describes in prose; empty: never called, the rules alone |
 | KG_EXTRACTOR_MODEL | default | the model name sent to that endpoint |
 | KG_EXTRACTOR_TIMEOUT | 60 | seconds to wait for its answer (per read); past it, the draft is written from the rules alone, with a note |
+| KG_METRICS | on | `/metrics` (Prometheus text format): `on`, on the service's port; `off`; or a port of its own (bound on KG_HOST; needs KG_WORKERS=1) |
 | KG_RELOAD_INTERVAL | 1 | seconds between two looks (a stat of `current.json`) of each HTTP worker for a new graph version, which it then serves without a restart; 0: never |
 
 This module is the only reader of the environment: the layers below get what they need as small
@@ -106,6 +107,7 @@ class Settings:
     extractor_url: str = ""
     extractor_model: str = "default"
     extractor_timeout: float = 60.0
+    metrics: str = "on"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -153,4 +155,16 @@ class Settings:
             time_limit=self.query_timeout,
             reload_interval=self.reload_interval,
             policy=QueryPolicy(service_allowlist=self.service_allowlist),
+            metrics=self._metrics(),
+            metrics_host=self.host,
         )
+
+    def _metrics(self) -> str:
+        value = self.metrics.strip().lower()
+        if value in ("on", "off"):
+            return value
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            raise KgError(f"KG_METRICS={self.metrics!r}: use on, off, or a port number")
+        if self.workers > 1:
+            raise KgError(f"KG_METRICS={value}: a metrics port of its own needs KG_WORKERS=1 (with more workers, use on)")
+        return value

@@ -74,6 +74,11 @@ class Engine:
         pattern = f"{s} {p} {o}" if graph is None else f"GRAPH <{graph}> {{ {s} {p} {o} }}"
         return self.construct(f"CONSTRUCT {{ {s} {p} {o} }} WHERE {{ {pattern} }}{cut}")
 
+    def counters(self) -> dict[str, int]:
+        """Counts since the engine started (queries timed out, query processes started and
+        stopped): plain numbers, which the service exports as metrics. None by default."""
+        return {}
+
     def dump_file(self, name: str) -> Path | None:
         """The dump `name` (graph.nq.gz, graph.trig.gz) of this graph version, or None."""
         return None

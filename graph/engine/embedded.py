@@ -78,6 +78,14 @@ class EmbeddedEngine(LocalEngine):
         found = sorted((quad.triple for quad in quads), key=lambda t: (t.subject.value, t.predicate.value))
         return found[:limit]  # the first in the order of the base class's CONSTRUCT
 
+    def counters(self) -> dict[str, int]:
+        """Its query processes' counts (graph.engine.pool.QueryPool.counts), both lanes together."""
+        total: dict[str, int] = {}
+        for pool in self._pools:
+            for name, n in pool.counts.items():
+                total[name] = total.get(name, 0) + n
+        return total
+
     def dump_file(self, name: str) -> Path | None:
         return self.opened.dump_file(name)
 

@@ -244,6 +244,9 @@ class QueryPool:
         self.unavailable: str | None = None  # why the last process could not start, until one does
         self._backoff = 0.0
         self._retry_at = 0.0
+        # since the pool started: query processes started and stopped (killed for a query past
+        # its time or memory, crashed, or closed), queries stopped at the time limit
+        self.counts = {"processes_started": 0, "processes_stopped": 0, "queries_timed_out": 0}
 
     # -- the process ------------------------------------------------------------------------
 
@@ -325,6 +328,7 @@ class QueryPool:
                     for _, child in pairs:
                         child.close()
                 self.unavailable, self._backoff = None, 0.0
+                self.counts["processes_started"] += 1
                 loop = asyncio.get_running_loop()
                 channels = [(await loop.connect_accepted_socket(lambda: _Channel(self), ours))[1] for ours, _ in pairs]
                 proc = _Process(popen, channels, self.costs)
@@ -337,6 +341,7 @@ class QueryPool:
         """Stop using `proc`; its other queries go to the next process."""
         if self._current is proc:
             self._current = None
+        self.counts["processes_stopped"] += 1
         proc.disconnect()
         orphans = {k: v for k, v in proc.pending.items() if k != culprit}
         proc.pending.clear()
@@ -425,6 +430,7 @@ class QueryPool:
                            "the service is busy with other queries: try again")
             else:
                 message = f"the query ran past the time limit of {self.timeout:g} s and was stopped"
+            self.counts["queries_timed_out"] += 1
             pending.future.set_exception(QueryTimeout(message))
 
     def _stop(self, job_id: int) -> bool:

@@ -142,3 +142,19 @@ def test_every_request_is_logged_with_status_and_duration(http, service):
     while " GET /health 200 " not in service.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert re.search(r" kg\.access GET /health 200 \d+\.\dms", service.log.read_text())
+
+
+def test_metrics_count_the_queries_stopped_and_the_query_processes_replaced(http):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def counts() -> dict[str, float]:
+        families = text_string_to_metric_families(http.get("/metrics").text)
+        return {s.name: s.value for f in families for s in f.samples if s.name.startswith(("kg_queries", "kg_query_processes"))}
+
+    before = counts()
+    problem(http.get("/sparql", params={"query": SLOW + " # metrics"}), 503)
+    assert http.get("/sparql", params={"query": SELECT_KNOX}).status_code == 200  # served by a new process
+    after = counts()
+    assert after["kg_queries_timed_out_total"] == before["kg_queries_timed_out_total"] + 1
+    assert after["kg_query_processes_stopped_total"] >= before["kg_query_processes_stopped_total"] + 1
+    assert after["kg_query_processes_started_total"] >= before["kg_query_processes_started_total"] + 1
