@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST  # the text exposition format, as the installed prometheus-client names it
+METHODS = frozenset({"GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"})
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 ENGINE_COUNTS = {  # graph.engine.Engine.counters() -> metric name and help
     "queries_timed_out": ("kg_queries_timed_out", "SPARQL queries stopped at the time limit"),
@@ -44,11 +45,20 @@ class Metrics:
         self.cut = Counter("kg_sparql_results_cut", "SPARQL answers cut at the result limit (KG-Results-Truncated)",
                            ["pid"], registry=self.registry)
         self._pid = pid
+        self._children: dict[tuple[str, str, int], tuple] = {}  # the labelled series, looked up once each (hot path)
         self.registry.register(_ServedVersion(current_state, pid))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status), self._pid).inc()
-        self.latency.labels(route, self._pid).observe(seconds)
+        if method not in METHODS:  # a client's made-up method makes no series of its own
+            method = "OTHER"
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (self.requests.labels(method, route, str(status), self._pid),
+                                              self.latency.labels(route, self._pid))
+        count, latency = children
+        count.inc()
+        latency.observe(seconds)
 
     def results_cut(self) -> None:
         self.cut.labels(self._pid).inc()

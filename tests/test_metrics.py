@@ -89,3 +89,14 @@ def test_metrics_can_be_served_on_a_port_of_their_own(memory_engine):
 def test_a_bad_metrics_setting_is_refused_with_the_reason(value, workers, message):
     with pytest.raises(KgError, match=message.replace("(", r"\(")):
         Settings(metrics=value, workers=workers).service()
+
+
+def test_made_up_methods_and_paths_make_no_series_of_their_own(memory_engine):
+    with in_process(memory_engine) as client:
+        for i in range(5):
+            client.request(f"BREW{i}", "/search")
+            client.get(f"/no/such/page/{i}")
+        series = [labels for name, labels in scrape(client) if name == "kg_http_requests_total"]
+    assert not any("BREW" in str(labels) or "/no/such" in str(labels) for labels in series)
+    assert any(dict(labels)["method"] == "OTHER" for labels in series)
+    assert any(dict(labels)["route"] == "(no route)" and dict(labels)["status"] == "404" for labels in series)
