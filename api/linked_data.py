@@ -2,21 +2,28 @@
 
 Each document is negotiated (JSON-LD, Turtle, N-Triples, HTML; `?format=` for links typed by
 hand) and cacheable: `ETag` from the graph version, `Cache-Control`, `304` on `If-None-Match`,
-`Vary: Accept`.
+`Vary: Accept`. The dumps are files: each has a strong `ETag`, its SHA-256, and `Last-Modified`,
+and `/dumps/` lists them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from email.utils import formatdate
+from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi import Path as FastApiPath
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from rdflib import Graph
 
 from api import negotiation, pages
-from api.documents import CACHE_CONTROL, document_response
+from api.documents import CACHE_CONTROL, document_response, not_modified
 from api.entity_page import derived_rows, external_identifiers, incoming_rows, statement_rows
 from api.problems import Problem
 from api.relations import relations_svg
@@ -28,7 +35,7 @@ from graph.entity import EntityDocument, describe, exists, statements_query
 from graph.overview import neighbours, timeline
 from graph.schema_org import schema_org
 from graph.service_description import void_summary
-from graph.store import CHECKSUMS, DUMP_FILES
+from graph.store import CHECKSUMS, DUMP_FILES, DUMP_FORMATS, dump_checksums
 from graph.summary import summary
 from graph.vocabulary import vocabulary_terms
 
@@ -150,11 +157,77 @@ async def void(request: Request):
     return await document_response(request, state, "void", media, lambda: state.void.serialize(format=fmt, encoding="utf-8"))
 
 
-@router.get("/dumps/{name}", summary="The whole dataset, gzipped (graph.nq.gz or graph.trig.gz)")
+@dataclass(frozen=True)
+class DumpFile:
+    """A file of the dumps written with the store (graph/store.py), as /dumps/ lists it."""
+
+    name: str
+    path: Path
+    url: str
+    bytes: int
+    modified: float  # seconds since the epoch: its Last-Modified
+    sha256: str  # the dumps': from SHA256SUMS, so that the ETag is the checksum a user checks
+    media_type: str  # as served
+    format: str | None  # the RDF format inside the gzip (None: the checksums file)
+
+    def public(self) -> dict:
+        """What /dumps/ says of it."""
+        return {**{k: v for k, v in asdict(self).items() if k != "path"},
+                "modified": datetime.fromtimestamp(self.modified, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+    @property
+    def etag(self) -> str:
+        """Strong: these are the file's bytes, and they never change (a new version is another store)."""
+        return f'"{self.sha256}"'
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"ETag": self.etag, "Last-Modified": formatdate(self.modified, usegmt=True), "Cache-Control": CACHE_CONTROL}
+
+
+def dump_files(state: ServiceState) -> list[DumpFile]:
+    """The dumps of the version `state` serves, the checksums file last; none for an engine
+    without dump files. Blocking (a few stats and the small SHA256SUMS read)."""
+    engine, files = state.engine, []
+    sums_file = engine.dump_file(CHECKSUMS)
+    sums = dump_checksums(sums_file) if sums_file is not None else {}
+    for name in DUMP_FILES:
+        path = engine.dump_file(name)
+        if path is None:
+            continue
+        stat, checksums = path.stat(), name == CHECKSUMS
+        digest = sums.get(name) or hashlib.sha256(path.read_bytes()).hexdigest()  # the checksums' own: two lines
+        files.append(DumpFile(name, path, f"{state.base}/dumps/{name}", stat.st_size, stat.st_mtime, digest,
+                              "text/plain; charset=us-ascii" if checksums else "application/gzip",
+                              None if checksums else DUMP_FORMATS[name].media_type))
+    return files
+
+
+@router.get("/dumps/", summary="The dumps of this version: sizes, media types, SHA-256, links (JSON, or HTML to a browser)")
+async def dump_listing(request: Request):
+    state = _state(request)
+    media = _choose(request, [negotiation.HTML, "application/json"])  # on a tie (*/*) JSON, for programs
+
+    def make():
+        files = dump_files(state)
+        listing = {"version": state.info.version,
+                   "dumps": [f.public() for f in files if f.name != CHECKSUMS],
+                   "checksums": next((f.public() for f in files if f.name == CHECKSUMS), None)}
+        if media == negotiation.HTML:
+            return pages.render(request, "dumps.html", listing=listing)
+        return json.dumps(listing, indent=1).encode()
+
+    return await document_response(request, state, "dumps", media, make)
+
+
+@router.get("/dumps/{name}", summary="The whole dataset, gzipped (graph.nq.gz or graph.trig.gz)",
+            responses={304: {"description": "the client's copy is current (`If-None-Match`, or `If-Modified-Since`)"}})
 async def dump(request: Request, name: str = FastApiPath(..., examples=["graph.nq.gz", "graph.trig.gz"])):
-    """The dumps are written with the store, when it is built or loaded: never at request time."""
-    path = _state(request).engine.dump_file(name)
-    if path is None:
+    """The dumps are written with the store, when it is built or loaded: never at request time.
+    Strong `ETag` (the SHA-256), `Last-Modified`, 304 on either validator; HEAD: api.app.Front."""
+    found = next((f for f in await asyncio.to_thread(dump_files, _state(request)) if f.name == name), None)
+    if found is None:
         raise Problem(404, f"no dump {name}; available: {', '.join(DUMP_FILES)}")
-    media = "text/plain; charset=us-ascii" if name == CHECKSUMS else "application/gzip"
-    return FileResponse(path, media_type=media, filename=name, headers={"Cache-Control": CACHE_CONTROL})
+    if not_modified(request.headers.get("if-none-match"), found.etag, request.headers.get("if-modified-since"), found.modified):
+        return Response(status_code=304, headers=found.headers)
+    return FileResponse(found.path, media_type=found.media_type, filename=name, headers=found.headers)

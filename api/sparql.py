@@ -7,6 +7,12 @@ router costs more than evaluating a cheap query (bench/RESULTS.md). It reads the
 directly and answers with two ASGI messages; the rarer answers (problems, HTML pages) are
 Starlette responses. Its OpenAPI description, which FastAPI cannot derive from a plain ASGI app,
 is `OPENAPI` below.
+
+A GET's answer is cacheable: the graph version is read-only, so the answer is a function of the
+version, the query, the dataset parameters, the negotiated type and the result limit, and its
+weak `ETag` names them (weak: equivalent answers, not always the same bytes, as with blank
+nodes or RAND()). A client or cache sending it back gets 304 before the query runs. A POST's
+answer carries no validators (not cacheable by default, RFC 9110 §9.3.3).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 
 from api import negotiation, pages
+from api.documents import CACHE_CONTROL, NOT_MODIFIED_VARY, entity_tag, not_modified
 from api.editor import downloads, editor_page
 from api.forms import parse_form, read_body
 from api.problems import Problem, problem_response
@@ -109,6 +116,12 @@ class SparqlEndpoint:
         form = GRAPH if analysis.form in ("CONSTRUCT", "DESCRIBE") else SOLUTIONS
         media = _negotiate(headers, form, _single(params, "format"))
         html = media == negotiation.HTML
+        cache: dict[str, str] = {}
+        if scope["method"] != "POST":  # a GET's answer is a function of these and the version: cacheable (a POST's is not)
+            cache, unchanged = _validated(headers, entity_tag(
+                state.info.version, config.result_limit, media, default_graphs, named_graphs, query, weak=True))
+            if unchanged is not None:  # the client has it: 304, and the query does not run
+                return unchanged
         job = QueryJob(
             query=query,
             fmt=("turtle" if form == GRAPH else "json") if html else negotiation.format_name(media, form),
@@ -148,42 +161,59 @@ class SparqlEndpoint:
                 truncated=result.truncated,
                 limit=config.result_limit,
                 downloads=downloads()[outcome.form],
-                headers={"Vary": "Accept", **truncated},
+                headers={"Vary": "Accept", **truncated, **cache},
             )
         content_type = negotiation.content_type(media)
-        extra = [(name.lower().encode(), value.encode()) for name, value in truncated.items()]
-        return BytesResponse(result.body, content_type.encode(), extra, headers)
+        return BytesResponse(result.body, content_type.encode(), _raw({**truncated, **cache}), headers)
 
     async def _description(self, scope, receive, state: ServiceState, url: dict, headers):
         accept = headers.get(b"accept", b"").decode("latin-1") or None
         media = negotiation.choose(DESCRIPTION_TYPES, accept, _single(url, "format"))
         if media == negotiation.HTML:
             return editor_page(Request(scope, receive), None)
+        cache, unchanged = _validated(headers, entity_tag(state.info.version, "service-description", media))  # as api.documents
+        if unchanged is not None:
+            return unchanged
         rdflib_format = negotiation.rdflib_name(media)
         body = await state.documents.obtain(("service-description", media), lambda: service_description(
             state.base, state.info, graph_kinds(state.engine)).serialize(format=rdflib_format, encoding="utf-8"))
-        return BytesResponse(body, media.encode(), [], headers)
+        return BytesResponse(body, media.encode(), _raw(cache), headers)
 
 
 class BytesResponse:
-    """A 200 with a body already in bytes, sent as two ASGI messages."""
+    """A 200 with a body already in bytes, sent as two ASGI messages; with the body None, its 304:
+    the same validators and Vary, no body, no content headers (RFC 9110 §15.4.5)."""
 
-    __slots__ = ("body", "headers")
+    __slots__ = ("body", "headers", "status")
 
-    def __init__(self, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]], request_headers: dict[bytes, bytes]):
-        self.body = body
-        self.headers = [
-            (b"content-type", content_type),
-            (b"content-length", str(len(body)).encode()),
-            # caches keep a copy per Origin too; to a request with an Origin, Starlette's CORS
-            # middleware (api.app.Front) adds it itself
-            (b"vary", b"Accept" if b"origin" in request_headers else b"Accept, Origin"),
-            *extra,
-        ]
+    def __init__(self, body: bytes | None, content_type: bytes, extra: list[tuple[bytes, bytes]], request_headers: dict[bytes, bytes]):
+        # caches keep a copy per Origin too; to a request with an Origin, Starlette's CORS
+        # middleware (api.app.Front) adds it itself
+        vary = b"Accept" if b"origin" in request_headers else b"Accept, Origin"
+        if body is None:  # Vary as the 200's, which is gzipped when large (api.documents.NOT_MODIFIED_VARY)
+            self.status, self.body, self.headers = 304, b"", [(b"vary", vary + b", " + NOT_MODIFIED_VARY.encode()), *extra]
+        else:
+            self.status, self.body = 200, body
+            self.headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), (b"vary", vary), *extra]
 
     async def __call__(self, scope, receive, send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else self.body})
+
+
+def _validated(headers: dict[bytes, bytes], etag: str) -> tuple[dict[str, str], BytesResponse | None]:
+    """The caching headers of an answer named `etag`, and its 304 when the client already has it
+    (api.documents.not_modified), else None."""
+    cache = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if_none_match = headers.get(b"if-none-match")
+    if if_none_match is None or not not_modified(if_none_match.decode("latin-1"), etag):
+        return cache, None
+    return cache, BytesResponse(None, b"", _raw(cache), headers)
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """Headers as ASGI sends them: lower-case names, bytes."""
+    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
 
 def _single(params: dict[str, list[str]], name: str) -> str | None:
@@ -255,7 +285,9 @@ OPENAPI = {
              "description": "the SPARQL query; without it, the service description"},
             *_GRAPH_PARAMETERS,
         ],
-        "responses": {"200": {"description": "the results, or the service description", "content": _RESULT_TYPES}, **_ERRORS},
+        "responses": {"200": {"description": "the results, or the service description (with `ETag` and `Cache-Control`)",
+                              "content": _RESULT_TYPES},
+                      "304": {"description": "the client's copy (`If-None-Match`) is current: the query was not run"}, **_ERRORS},
     },
     "post": {
         "tags": ["SPARQL"],

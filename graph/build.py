@@ -20,7 +20,7 @@ from graph.links import read_links
 from graph.namespaces import Namespaces
 from graph.quotes import check_quotes
 from graph.records import load_records, record_paths
-from graph.store import StoreInfo, materialize_union, replace_store
+from graph.store import StoreInfo, replace_store
 from graph.validate import Violation, validate
 from graph.versions import Version, append_version, describe_versions, next_version, read_versions
 from graph.vocabulary import load_ontology, load_shapes
@@ -117,7 +117,6 @@ def store_checked(checked: Checked, sources: Sources, ns: Namespaces, data_dir: 
 
     def fill(store: ox.Store) -> None:
         store.extend(quads)
-        materialize_union(store)
 
     info = replace_store(
         data_dir,

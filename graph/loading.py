@@ -17,7 +17,7 @@ from typing import IO, ContextManager
 import pyoxigraph as ox
 
 from graph.errors import KgError
-from graph.store import StoreInfo, bulk_load, materialize_union, rdf_format_for, replace_store
+from graph.store import StoreInfo, bulk_load, rdf_format_for, replace_store
 
 Watch = Callable[[IO[bytes], Path, "int | None"], ContextManager[IO[bytes]]]
 
@@ -46,7 +46,6 @@ def load_files(data_dir: Path, files: list[Path], base_iri: str | None = None, w
                 size = path.stat().st_size if path.suffix != ".gz" else None
                 with watch(raw, path, size) as stream:
                     bulk_load(store, stream, fmt, path.name, base_iri)
-        materialize_union(store)
 
     return replace_store(
         data_dir, fill, origin="loaded", version=_version(files), base_iri=None, sources=[str(p) for p in files]

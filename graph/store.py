@@ -1,8 +1,10 @@
 """The embedded store (Oxigraph): where it lives on disk, replacing it atomically, and holding it.
 
 The store's default graph holds the union of its named graphs, written once at build or load
-time: SPARQL's default graph is then an RDF merge (a set), where Oxigraph's on-the-fly union
-would repeat a triple once per graph that states it.
+time (`replace_store`): SPARQL's default graph is then an RDF merge (a set), where Oxigraph's
+on-the-fly union would repeat a triple once per graph that states it. The dumps are written
+before it, so that they hold each quad once: the named graphs, and in the default graph only
+what the sources put there (README, "The HTTP service").
 
 A data directory holds `stores/<name>/` and `current.json`, which names the store in use and
 describes it. A store's folder holds the Oxigraph database (`oxigraph/`), the downloadable dumps
@@ -130,7 +132,8 @@ def replace_store(
     base_iri: str | None,
     sources: list[str],
 ) -> StoreInfo:
-    """Create a new store, let `fill` write it, then make it current. On any error nothing changes."""
+    """Create a new store, let `fill` write it, dump it, add the union of its named graphs to its
+    default graph, then make it current. On any error nothing changes."""
     stores = data_dir / "stores"
     stores.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=f"{origin}-{version[:12]}-", dir=stores))
@@ -138,10 +141,11 @@ def replace_store(
         (path / LEASE).touch()
         store = ox.Store(str(path / DATABASE))
         fill(store)
+        write_dumps(store, path / DUMPS, default_prefixes(base_iri))  # before the union: each quad once
+        materialize_union(store)
         store.flush()
         store.optimize()
         triples = count_triples(store)
-        write_dumps(store, path / DUMPS, default_prefixes(base_iri))
         del store
         ox.Store(str(path / DATABASE)).flush()  # opened once more, RocksDB drops the write-ahead log the build left (15 MB here)
         info = StoreInfo(str(path.relative_to(data_dir)), origin, version, base_iri, triples, sources)
@@ -187,7 +191,10 @@ def _prune(stores: Path, keep: Path) -> None:
 
 
 def write_dumps(store: ox.Store, folder: Path, prefixes: dict[str, str]) -> None:
-    """The downloadable dumps of the whole dataset, gzipped, made once with the store."""
+    """The downloadable dumps of the whole dataset, gzipped, made once with the store as its
+    sources filled it, before `materialize_union`: a copy of every named graph's triples in the
+    default graph would double the files and, loaded into a store that makes its default graph
+    the union of the named ones, repeat each triple."""
     folder.mkdir(parents=True, exist_ok=True)
     sums = []
     for name, fmt in DUMP_FORMATS.items():
