@@ -33,6 +33,9 @@ from string import Template
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # run as a script from a clone: the project's packages
+from kg.settings import Settings  # noqa: E402 - the one reader of the environment
+
 KG = [sys.executable, "-m", "kg.cli"]
 READY_SECONDS = 120
 
@@ -80,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("haproxy") is None:
         raise SystemExit("haproxy is not installed (Debian: apt-get install haproxy)")
-    data = Path(os.environ.get("KG_DATA_DIR", ROOT / "data"))
+    data = ROOT / Settings.from_env().data_dir  # an absolute KG_DATA_DIR stays as it is
     if not (data / "current.json").is_file():
         subprocess.run([*KG, "build"], cwd=ROOT, check=True, stdout=sys.stderr)
     processes: list[subprocess.Popen] = []
@@ -120,6 +123,7 @@ def main() -> None:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
 
 if __name__ == "__main__":
     main()
