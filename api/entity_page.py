@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from rdflib import Graph
 
 from graph.links import SCHEME_NAMES, identifier_of
-from graph.overview import Dated
+from graph.overview import written_date
 from graph.vocabulary import class_derivation, derivation
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -180,7 +180,7 @@ def _written(value, expand) -> Markup:
     if "@value" in value:
         precision = DATE_TYPES.get(value.get("@type", ""))
         if precision:
-            return escape(Dated("", "", str(value["@value"]), None, precision).written)
+            return escape(written_date(str(value["@value"]), precision))
         return _linked_if_url(str(value["@value"]))
     if "value" in value and ("unitText" in value or "qualifier" in value):  # a figure: "over 4,000 participants"
         number = value["value"][0]

@@ -10,7 +10,7 @@ from api import negotiation, pages
 from api.problems import Problem
 from api.state import service_state
 from graph.facets import SORTS
-from graph.overview import Dated, precision_of
+from graph.overview import written_date
 from graph.search import MAX_COUNTED
 
 TYPE_FILTERS = ("kgo:Person", "kgo:Organization", "kgo:Event", "kgo:Policy", "kgo:Place", "kgo:Topic", "kgo:Position",
@@ -69,7 +69,7 @@ async def search(
             result["shown_types"] = [t for t in result["types"] if t.startswith("kgo:")] or result["types"]  # the graph's own classes
             result["articles"] = len(facets.mentioned_in.get(result["id"], ()))
             start = facets.starts.get(result["id"])
-            result["date"] = Dated("", "", start, None, precision_of(start)).written if start else ""
+            result["date"] = written_date(start) if start else ""
         return pages.render(request, "search.html", q=q, results=results, total=total, exact=exact, offset=offset,
                             limit=limit, links=links, chosen=[state.ns.compact(t) for t in types], filters=TYPE_FILTERS,
                             articles=overview["articles"], article=source, sorts=SORTS, sort=sort)

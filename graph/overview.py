@@ -60,6 +60,12 @@ class Dated:
         return f"{first.day} {MONTHS[first.month - 1]} {first.year} - {last.day} {MONTHS[last.month - 1]} {last.year}"
 
 
+def written_date(start: str, precision: str | None = None) -> str:
+    """A date of no particular event as a reader writes it ("28 January 2016", "June 2025",
+    "2019"), its precision from its datatype when known, else from its lexical form."""
+    return Dated("", "", start, None, precision or precision_of(start)).written
+
+
 def precision_of(value: str) -> str:
     """The precision of a date by its lexical form: "2019", "2019-02", "2019-02-13"."""
     return {4: "year", 7: "month"}.get(len(value), "day")
