@@ -35,13 +35,13 @@ from api.error_pages import ProblemPages, problems_as_pages, wants_pages
 from api.logs import AccessLog, flush_periodically, log_to_stderr
 from api.metrics import CONTENT_TYPE as METRICS_TYPE
 from api.metrics import Metrics, route_of
-from api.problems import Problem, problem_response
+from api.problems import Problem, engine_problem, problem_response
 from api.sparql import OPENAPI as SPARQL_OPENAPI
 from api.sparql import SparqlEndpoint
 from api.state import ServiceState, Versions, service_state, started
 from api.timeline import timeline_svg
 from graph.engine import Engine
-from graph.errors import KgError
+from graph.errors import EngineFailed, EngineUnavailable, KgError
 
 DESCRIPTION = """
 A read-only knowledge graph of public administration and civil-service reform in Kazakhstan.
@@ -269,6 +269,12 @@ def create_app(config: ServiceConfig, open_engine: Callable[[], Engine],
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem):
         return problem_response(exc.status, exc.detail, str(request.url.path), exc.headers)
+
+    @app.exception_handler(EngineUnavailable)
+    @app.exception_handler(EngineFailed)
+    async def on_engine_trouble(request: Request, exc: EngineUnavailable | EngineFailed):
+        problem = engine_problem(exc)
+        return problem_response(problem.status, problem.detail, str(request.url.path), problem.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException):

@@ -92,6 +92,7 @@ def log_to_stderr() -> BatchedStreamHandler:
     handler = BatchedStreamHandler()
     handler.setFormatter(_Formatter("%(asctime)s %(name)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a remote engine's client: a line per request otherwise
     return handler
 
 

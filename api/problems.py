@@ -7,6 +7,8 @@ from http import HTTPStatus
 
 from fastapi.responses import JSONResponse
 
+from graph.errors import EngineFailed, EngineUnavailable
+
 PROBLEM_TYPE = "application/problem+json"
 
 
@@ -18,6 +20,14 @@ class Problem(Exception):
         self.status = status
         self.detail = detail
         self.headers = headers or {}
+
+
+def engine_problem(exc: EngineUnavailable | EngineFailed) -> Problem:
+    """The engine's trouble, not the request's: 503 (try again soon) when it cannot answer, 502
+    when it answered with an error of its own."""
+    if isinstance(exc, EngineUnavailable):
+        return Problem(503, str(exc), {"Retry-After": "1"})
+    return Problem(502, str(exc))
 
 
 def problem_document(status: int, detail: str, instance: str | None = None) -> dict:

@@ -26,10 +26,11 @@ from api import negotiation, pages
 from api.documents import CACHE_CONTROL, NOT_MODIFIED_VARY, entity_tag, not_modified
 from api.editor import downloads, editor_page
 from api.forms import parse_form, read_body
-from api.problems import Problem, problem_response
+from api.problems import Problem, engine_problem, problem_response
 from api.state import ServiceState
 from graph.engine import QueryJob
 from graph.errors import (
+    EngineFailed,
     EngineUnavailable,
     KgError,
     QueryCrashed,
@@ -61,6 +62,9 @@ class SparqlEndpoint:
         headers = dict(scope["headers"])  # ASGI header names are lower-case bytes
         try:
             response = await self._respond(scope, receive, headers)
+        except (EngineUnavailable, EngineFailed) as exc:  # the service description's reads
+            problem = engine_problem(exc)
+            response = problem_response(problem.status, problem.detail, "/sparql", problem.headers)
         except Problem as exc:
             response = problem_response(exc.status, exc.detail, "/sparql", exc.headers)
         await response(scope, receive, send)
@@ -140,8 +144,8 @@ class SparqlEndpoint:
             raise Problem(406, str(exc)) from None
         except QueryTooLarge as exc:
             raise Problem(503, str(exc)) from None
-        except EngineUnavailable as exc:  # ours, not the query's
-            raise Problem(503, str(exc), headers={"Retry-After": "1"}) from None
+        except (EngineUnavailable, EngineFailed) as exc:  # ours, not the query's
+            raise engine_problem(exc) from None
         except QueryCrashed as exc:  # ours too: the guard lets through no query known to crash the engine
             raise Problem(500, str(exc)) from None
         except KgError as exc:

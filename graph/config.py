@@ -56,3 +56,18 @@ class ModelEndpoint:
     url: str
     model: str
     timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """A SPARQL 1.1 endpoint the service reads through (graph/engine/remote.py) or `kg push`
+    writes to (graph/engine/push.py)."""
+
+    url: str  # the query endpoint: Oxigraph's /query, Virtuoso's /sparql
+    user: str | None = None  # credentials, sent when both are given
+    password: str | None = None
+    auth: str = "basic"  # or "digest" (Virtuoso's /sparql-auth)
+    timeout: float = 10.0  # seconds a user's query may take; then its request is abandoned
+    read_timeout: float = 300.0  # seconds the service's own reads may take (building the search index...)
+    base_iri: str | None = None  # the service's base IRI: a graph exported from a curated build holds <base/ontology>
+    update_url: str | None = None  # where `kg push` sends SPARQL Update (Oxigraph's /update); None: `url`

@@ -31,6 +31,7 @@ from graph.engine.base import Engine
 from graph.formats import BY_NAME
 from graph.kinds import DOCUMENT_FAMILIES
 from graph.namespaces import STANDARD_PREFIXES, Namespaces
+from graph.vocabulary import superclasses
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -64,14 +65,14 @@ class Profiles:
     Classes outside the ontology (a graph made by `kg load`) are each their own kind."""
 
     USED = "SELECT DISTINCT ?class ?p WHERE { ?s a ?class ; ?p ?o FILTER(?p != rdf:type) }"
-    KINDS = "SELECT ?class ?kind WHERE { VALUES ?kind { %s } ?class rdfs:subClassOf* ?kind }"
 
     def __init__(self, engine: Engine, base: str):
         self.names = term_names(base)
         self.ns = Namespaces(base)
         prefixes = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.ns.prefixes().items() if p in ("rdf", "rdfs", "kgo"))
-        kinds = " ".join(f"kgo:{k}" for k in DOCUMENT_FAMILIES)
-        self.kind_of = {row["class"].value: row["kind"].value for row in engine.select(prefixes + self.KINDS % kinds)}
+        kinds = [f"{self.ns.kgo}{k}" for k in DOCUMENT_FAMILIES]
+        self.kind_of = {kind: kind for kind in kinds}  # each kind its own, and its subclasses' (the last family listed wins)
+        self.kind_of |= {c: kind for c, above in superclasses(engine).items() for kind in kinds if kind in above}
         self.by_kind: dict[str, set[str]] = {}
         for row in engine.select(prefixes + self.USED):
             kind = self.kind_of.get(row["class"].value, row["class"].value)

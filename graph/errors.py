@@ -59,6 +59,11 @@ class EngineUnavailable(KgError):
     query's; the message says why."""
 
 
+class EngineFailed(KgError):
+    """The engine answered, but with an error of its own or with something that cannot be read
+    (a remote engine's 5xx, a refused password): a bad gateway, not the query's fault."""
+
+
 @dataclass(frozen=True)
 class Problem:
     message: str

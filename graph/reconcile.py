@@ -27,6 +27,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from graph.engine.base import Engine
 from graph.namespaces import STANDARD_PREFIXES, Namespaces
 from graph.search import SearchIndex, fold
+from graph.vocabulary import superclasses
 
 MATCH_SCORE = 85.0
 MATCH_LEAD = 10.0
@@ -70,15 +71,7 @@ class Reconciler:
         self.engine = engine
         self.index = index
         self.ns = ns
-        self.superclasses = self._superclasses()
-
-    def _superclasses(self) -> dict[str, set[str]]:
-        closure: dict[str, set[str]] = {}
-        query = (f"PREFIX rdfs: <{STANDARD_PREFIXES['rdfs']}>\n"
-                 "SELECT ?c ?super WHERE { ?c rdfs:subClassOf* ?super FILTER(isIRI(?c) && isIRI(?super)) }")
-        for row in self.engine.select(query):
-            closure.setdefault(row["c"].value, set()).add(row["super"].value)
-        return closure
+        self.superclasses = superclasses(engine)
 
     def types_of(self, entity: str) -> set[str]:
         direct = self.index.types.get(entity, ())

@@ -44,11 +44,11 @@ MAX_COUNTED = 1000  # results a search counts (and pages through) at most: "1000
 NAMES_QUERY = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?entity ?name ?preferred WHERE {
-  { ?entity rdfs:label ?name BIND(true AS ?preferred) }
-  UNION { ?entity skos:altLabel ?name BIND(false AS ?preferred) }
-  FILTER(isIRI(?entity))
-}"""
+SELECT ?entity ?name ?property WHERE {
+  VALUES ?property { rdfs:label skos:altLabel }
+  ?entity ?property ?name FILTER(isIRI(?entity))
+}"""  # the property, not BIND(true AS ...): Virtuoso writes a boolean expression's value as 1
+PREFERRED = "http://www.w3.org/2000/01/rdf-schema#label"
 TYPES_QUERY = "SELECT ?entity ?type WHERE { ?entity a ?type FILTER(isIRI(?entity)) }"
 
 
@@ -105,7 +105,7 @@ class SearchIndex:
             if exclude_types & set(types.get(entity, ())):
                 continue
             text = row["name"].value
-            preferred = row["preferred"].value == "true"
+            preferred = row["property"].value == PREFERRED
             if preferred:
                 labels.setdefault(entity, text)
             names.append(Name(entity, text, fold(text), preferred))

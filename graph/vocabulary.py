@@ -141,3 +141,26 @@ def class_derivation(graph: Graph, derived: str, asserted: set[str]) -> str | No
 
 def _equivalent(graph: Graph, one: URIRef, other: URIRef) -> bool:
     return (one, OWL.equivalentProperty, other) in graph or (other, OWL.equivalentProperty, one) in graph
+
+
+SUBCLASS_EDGES = f"SELECT ?c ?super WHERE {{ ?c <{RDFS.subClassOf}> ?super FILTER(isIRI(?c) && isIRI(?super)) }}"
+
+
+def superclasses(engine: Engine) -> dict[str, set[str]]:
+    """Each class of an rdfs:subClassOf statement, with every class it is a subclass of, itself
+    included. The closure is taken here from the direct statements: `?c rdfs:subClassOf* ?super`
+    with neither end bound is what SPARQL would say, and Virtuoso refuses it ("transitive start
+    not given")."""
+    direct: dict[str, set[str]] = {}
+    for row in engine.select(SUBCLASS_EDGES):
+        direct.setdefault(row["c"].value, set()).add(row["super"].value)
+        direct.setdefault(row["super"].value, set())
+    closure: dict[str, set[str]] = {}
+    for start in direct:
+        seen, todo = {start}, [start]
+        while todo:
+            for parent in direct[todo.pop()] - seen:
+                seen.add(parent)
+                todo.append(parent)
+        closure[start] = seen
+    return closure

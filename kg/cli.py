@@ -231,6 +231,40 @@ def export(fmt: str, output: Path | None) -> None:
     click.echo(_graphs_said(settings, fmt), err=True)
 
 
+@main.command()
+@click.option("--engine", "url", default=None, help="The engine's SPARQL query endpoint (default KG_SPARQL_ENDPOINT).")
+@click.option("--update", "update_url", default=None,
+              help="Its SPARQL Update endpoint (default KG_SPARQL_UPDATE_ENDPOINT, else the query endpoint).")
+@click.option("--skip-refused", is_flag=True,
+              help="Serve the version without the triples the engine refuses to hold (listed), instead of stopping.")
+@handles_errors
+def push(url: str | None, update_url: str | None, skip_refused: bool) -> None:
+    """Publish the current version into a SPARQL engine: staged in graphs named for the version,
+    checked, then switched to in one update; `kg serve` over the engine follows it."""
+    from graph.engine.push import push as push_version
+    from graph.store import open_store
+
+    settings = _settings()
+    endpoint = settings.endpoint(url, update_url)
+    if endpoint is None:
+        raise KgError("no engine to push to: give --engine URL or set KG_SPARQL_ENDPOINT")
+    opened = open_store(settings.data_dir)
+    try:
+        done = push_version(opened, endpoint, skip_refused=skip_refused)
+    finally:
+        opened.close()
+    if not done.switched:
+        click.echo(f"{endpoint.url} already serves version {done.version}: nothing sent")
+        return
+    was = f" (was {done.previous})" if done.previous else ""
+    click.echo(f"pushed version {done.version} ({done.triples} triples, {done.graphs} named graphs) to {endpoint.url} "
+               f"in {done.seconds:.1f} s; it serves it now{was}")
+    if done.refused:
+        click.echo(f"left out, refused by the engine ({len(done.refused)}; N-Quads):", err=True)
+        for quad in done.refused:
+            click.echo(f"  {quad} .", err=True)
+
+
 def _graphs_said(settings: Settings, fmt: str) -> str:
     """Which graphs of the export are asserted and which derived (each says so inside itself)."""
     from graph.service_description import graph_kinds
@@ -316,9 +350,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     settings = _settings()
     settings.pool()  # a bad allocator setting is one line here, not a failed worker later
+    endpoint = settings.endpoint()
     info = read_info(settings.data_dir)
     stale = info is not None and info.origin == "curated" and (info.base_iri != settings.base_iri or not usable(settings.data_dir, info))
-    if info is None or stale:
+    if endpoint is None and (info is None or stale):
         click.echo(f"building the graph into {settings.data_dir} for {settings.base_iri} ...", err=True)
         from graph.build import build as build_graph
         from graph.namespaces import Namespaces
@@ -328,7 +363,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     port = port or settings.port
     workers = workers or settings.workers
     serve_workers_with(host, port, workers)
-    click.echo(f"serving {settings.data_dir} at http://{host}:{port}/ (public base {settings.base_iri})", err=True)
+    served = endpoint.url if endpoint is not None else settings.data_dir
+    click.echo(f"serving {served} at http://{host}:{port}/ (public base {settings.base_iri})", err=True)
     uvicorn.run(
         "kg.serve:app",
         factory=True,

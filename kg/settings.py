@@ -25,6 +25,11 @@
 | KG_EXTRACTOR_MODEL | default | the model name sent to that endpoint |
 | KG_EXTRACTOR_TIMEOUT | 60 | seconds to wait for its answer (per read); past it, the draft is written from the rules alone, with a note |
 | KG_METRICS | on | `/metrics` (Prometheus text format): `on`, on the service's port; `off`; or a port of its own (bound on KG_HOST; needs KG_WORKERS=1) |
+| KG_SPARQL_ENDPOINT | (empty) | a SPARQL 1.1 query endpoint (Oxigraph's `/query`, Virtuoso's `/sparql`) to serve instead of the embedded store, holding the graph as `kg push` or `kg export --format nq` put it there; empty: the embedded store |
+| KG_SPARQL_UPDATE_ENDPOINT | (empty) | where `kg push` sends SPARQL Update (Oxigraph's `/update`, Virtuoso's `/sparql-auth`); empty: KG_SPARQL_ENDPOINT |
+| KG_SPARQL_USER | (empty) | user name for the endpoint (sent with KG_SPARQL_PASSWORD) |
+| KG_SPARQL_PASSWORD | (empty) | password for the endpoint |
+| KG_SPARQL_AUTH | basic | how the credentials are sent: `basic` or `digest` (Virtuoso's `/sparql-auth`) |
 | KG_RELOAD_INTERVAL | 1 | seconds between two looks (a stat of `current.json`) of each HTTP worker for a new graph version, which it then serves without a restart; 0: never |
 
 This module is the only reader of the environment: the layers below get what they need as small
@@ -39,7 +44,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from api.config import ServiceConfig
-from graph.config import ModelEndpoint, PoolConfig, Sources
+from graph.config import EndpointConfig, ModelEndpoint, PoolConfig, Sources
 from graph.errors import KgError
 from graph.policy import QueryPolicy
 
@@ -108,6 +113,11 @@ class Settings:
     extractor_model: str = "default"
     extractor_timeout: float = 60.0
     metrics: str = "on"
+    sparql_endpoint: str = ""
+    sparql_update_endpoint: str = ""
+    sparql_user: str = ""
+    sparql_password: str = ""
+    sparql_auth: str = "basic"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -158,6 +168,20 @@ class Settings:
             metrics=self._metrics(),
             metrics_host=self.host,
         )
+
+    def endpoint(self, url: str | None = None, update_url: str | None = None) -> EndpointConfig | None:
+        """The SPARQL endpoint to serve (or `url`, for `kg push`); None for the embedded store."""
+        url = url or self.sparql_endpoint
+        if not url:
+            return None
+        for name, value in (("KG_SPARQL_ENDPOINT", url), ("KG_SPARQL_UPDATE_ENDPOINT", update_url or self.sparql_update_endpoint)):
+            if value and not value.startswith(("http://", "https://")):
+                raise KgError(f"{name}={value!r}: an http(s) URL is needed")
+        if self.sparql_auth not in ("basic", "digest"):
+            raise KgError(f"KG_SPARQL_AUTH={self.sparql_auth!r}: use basic or digest")
+        return EndpointConfig(url=url, user=self.sparql_user or None, password=self.sparql_password or None,
+                              auth=self.sparql_auth, timeout=self.query_timeout, base_iri=self.base_iri,
+                              update_url=update_url or self.sparql_update_endpoint or None)
 
     def _metrics(self) -> str:
         value = self.metrics.strip().lower()

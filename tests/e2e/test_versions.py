@@ -70,6 +70,7 @@ class Load:
     service: Service
     fresh: bool = False
     answers: list[tuple[str, int, str | None, object, float]] = field(default_factory=list)
+    versions_by_client: dict[int, list[str | None]] = field(default_factory=dict)  # each client's answers' versions, in order
 
     def __enter__(self) -> Load:
         self.stop = threading.Event()
@@ -104,6 +105,7 @@ class Load:
                         r = client.get("/sparql", params={"query": ALIAS}, headers=JSON)
                         value = r.json()["boolean"] if r.status_code == 200 else None
                     self.answers.append((kind, r.status_code, r.headers.get("kg-graph-version"), value, time.monotonic()))
+                    self.versions_by_client.setdefault(offset, []).append(r.headers.get("kg-graph-version"))
                 except httpx.HTTPError as exc:
                     self.answers.append((kind, 0, None, type(exc).__name__, time.monotonic()))
                 time.sleep(0.005)  # continuous, but leaving the build some CPU
