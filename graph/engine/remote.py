@@ -248,7 +248,7 @@ class RemoteEngine(Engine):
         known = BY_NAME.get(job.fmt)
         if known is None or (known.form == GRAPH) != graph_form:
             raise WrongResultFormat(f"{'a graph result' if graph_form else 'query results'} cannot be written as {job.fmt}")
-        params = self._dataset_for(job, analysis.from_graphs, analysis.from_named_graphs)
+        params = self.dataset_for(job, analysis.from_graphs, analysis.from_named_graphs)
         if self.virtuoso:  # its own limit, in milliseconds, a second past ours: it stops its work soon after we stop
             # waiting, and never hands us within our limit the partial "anytime" answer it gives at its own
             params.append(("timeout", str(int((self.config.timeout + 1) * 1000))))
@@ -300,7 +300,7 @@ class RemoteEngine(Engine):
         self.counts["queries_timed_out"] += 1
         return QueryTimeout(f"the query ran past the time limit of {self.config.timeout:g} s")
 
-    def _dataset_for(self, job: QueryJob, from_graphs: list[str], from_named: list[str]) -> list[tuple[str, str]]:
+    def dataset_for(self, job: QueryJob, from_graphs: list[str], from_named: list[str]) -> list[tuple[str, str]]:
         """The protocol's dataset parameters: the job's, completed with this version's graphs. A
         query with FROM or FROM NAMED (the policy has checked them) is sent with none, its own
         dataset standing; to Virtuoso, which merges the two, with an empty graph for the side the
