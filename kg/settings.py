@@ -26,7 +26,7 @@
 | KG_EXTRACTOR_TIMEOUT | 60 | seconds to wait for its answer (per read); past it, the draft is written from the rules alone, with a note |
 | KG_METRICS | on | `/metrics` (Prometheus text format): `on`, on the service's port; `off`; or a port of its own (bound on KG_HOST; needs KG_WORKERS=1) |
 | KG_SPARQL_ENDPOINT | (empty) | a SPARQL 1.1 query endpoint (Oxigraph's `/query`, Virtuoso's `/sparql`) to serve instead of the embedded store, holding the graph as `kg push` or `kg export --format nq` put it there; empty: the embedded store |
-| KG_SPARQL_UPDATE_ENDPOINT | (empty) | where `kg push` sends SPARQL Update (Oxigraph's `/update`, Virtuoso's `/sparql-auth`); empty: KG_SPARQL_ENDPOINT |
+| KG_SPARQL_UPDATE_ENDPOINT | (empty) | where `kg push` sends SPARQL Update (Oxigraph's `/update`, Virtuoso's `/sparql-auth`); empty: `.../update` beside a KG_SPARQL_ENDPOINT ending in `/query` (Oxigraph, Fuseki), else KG_SPARQL_ENDPOINT |
 | KG_SPARQL_USER | (empty) | user name for the endpoint (sent with KG_SPARQL_PASSWORD) |
 | KG_SPARQL_PASSWORD | (empty) | password for the endpoint |
 | KG_SPARQL_AUTH | basic | how the credentials are sent: `basic` or `digest` (Virtuoso's `/sparql-auth`) |
@@ -179,9 +179,12 @@ class Settings:
                 raise KgError(f"{name}={value!r}: an http(s) URL is needed")
         if self.sparql_auth not in ("basic", "digest"):
             raise KgError(f"KG_SPARQL_AUTH={self.sparql_auth!r}: use basic or digest")
+        update_url = update_url or self.sparql_update_endpoint or None
+        if update_url is None and url.endswith("/query"):  # Oxigraph's and Fuseki's pair: .../query, .../update
+            update_url = url.removesuffix("/query") + "/update"
         return EndpointConfig(url=url, user=self.sparql_user or None, password=self.sparql_password or None,
                               auth=self.sparql_auth, timeout=self.query_timeout, base_iri=self.base_iri,
-                              update_url=update_url or self.sparql_update_endpoint or None)
+                              update_url=update_url)
 
     def _metrics(self) -> str:
         value = self.metrics.strip().lower()

@@ -154,7 +154,8 @@ def _update(config: EndpointConfig, client: httpx.Client, update: str | None) ->
     except httpx.HTTPError as exc:
         raise unreachable(config, exc) from None
     if response.status_code not in (200, 204):
-        raise failed(config, response, response.content)
+        error = failed(config, response, response.content)
+        raise type(error)(str(error).replace("refused the query", f"refused the update sent to {url}"))
 
 
 def _literal(text: str) -> str:

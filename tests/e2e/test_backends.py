@@ -344,3 +344,28 @@ def test_a_push_under_load_switches_to_the_new_version_without_a_failed_or_mixed
     for versions in load.versions_by_client.values():  # each client keeps one connection
         assert versions == sorted(versions, key=[old, new].index), "an older version after a newer one"
     assert {a[2] for a in load.since(ended + SWITCH_SECONDS)} <= {new}
+
+
+def test_a_service_started_while_its_engine_is_down_answers_503_then_serves_when_it_comes(tmp_path, data_dir):
+    engine = start_oxigraph(tmp_path)
+    push(engine, data_dir)
+    engine.stop()
+    service = start_service(tmp_path, env={**SETTINGS, **engine_env(engine)}, data=data_dir, ready_status=503)
+    try:
+        health = service.client().get("/health")
+        assert health.status_code == 503 and "cannot be reached" in health.text
+        down = httpx.post(service.url + "/sparql", data={"query": QUERIES["numbers"]}, timeout=30)
+        assert down.status_code == 503 and down.headers["retry-after"] == "1"
+        assert "cannot be reached" in down.json()["detail"]
+        page = httpx.get(service.url + "/id/person/colin-knox", headers={"Accept": "text/turtle"}, timeout=30)
+        assert page.status_code == 503
+        engine = engine.restart()
+        deadline = time.monotonic() + 30
+        while (health := service.client().get("/health")).status_code != 200:
+            assert time.monotonic() < deadline, health.text
+            time.sleep(0.3)
+        assert health.json()["version"] == json.loads((data_dir / "current.json").read_text())["version"]
+        assert httpx.get(service.url + "/id/person/colin-knox", headers={"Accept": "text/turtle"}, timeout=30).status_code == 200
+    finally:
+        service.stop()
+        engine.stop()

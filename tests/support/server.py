@@ -72,9 +72,10 @@ class Service:
 
 
 def start_service(tmp: Path, env: dict[str, str] | None = None, workers: int = 1, load: list[Path] | None = None,
-                  data: Path | None = None) -> Service:
+                  data: Path | None = None, ready_status: int = 200) -> Service:
     """Serve `data` (a data directory already built for BASE), or else build the curated graph
-    (or `kg load` the files given) into `tmp` and serve that."""
+    (or `kg load` the files given) into `tmp` and serve that; started once /health answers
+    `ready_status` (503: up, but its engine cannot answer)."""
     port = free_port()
     if data is None:
         data = tmp / "data"
@@ -97,7 +98,7 @@ def start_service(tmp: Path, env: dict[str, str] | None = None, workers: int = 1
         if process.poll() is not None:
             raise RuntimeError(f"kg serve exited: {log.read_text()}")
         try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/health", timeout=1).status_code == ready_status:
                 return Service(base, process, log)
         except httpx.HTTPError:
             pass
