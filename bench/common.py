@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,3 +49,14 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 120) -> Non
         except httpx.HTTPError:
             time.sleep(0.2)
     sys.exit(f"{url} did not answer within {seconds:g} s")
+
+
+def stop_session(process: subprocess.Popen, grace: float = 30) -> None:
+    """Stop a process started with `start_new_session=True`: SIGTERM (it stops what it started),
+    then SIGKILL to whatever is left of its session (workers, query processes)."""
+    process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=15)
