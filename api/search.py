@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from api import negotiation, pages
+from api.documents import CACHE_CONTROL, NOT_MODIFIED_VARY, entity_tag, not_modified
 from api.problems import Problem
 from api.state import service_state
 from graph.facets import SORTS
@@ -37,6 +39,13 @@ async def search(
                       + " (default: by name for a list, by relevance for a search)"),
 ):
     state = service_state(request)
+    accept = request.headers.get("accept")
+    html = negotiation.names_html(accept) and negotiation.best(["application/json", negotiation.HTML], accept) == negotiation.HTML
+    # a function of the version and the query string: cacheable, and 304 without searching
+    etag = entity_tag(state.info.version, "search", request.url.query, html, weak=True)
+    cache = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+    if not_modified(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={**cache, "Vary": f"Accept, {NOT_MODIFIED_VARY}"})
     if sort and sort not in SORTS:
         raise Problem(400, f"unknown sort {sort!r}; one of: {', '.join(SORTS)}")
     types = {state.ns.expand_or_keep(t) for t in type if t}
@@ -61,8 +70,7 @@ async def search(
     pages_at = {"next": offset + limit if offset + limit < total else None,
                 "previous": max(0, offset - limit) if offset else None}
     links = {name: str(request.url.include_query_params(offset=at)) if at is not None else None for name, at in pages_at.items()}
-    accept = request.headers.get("accept")
-    if negotiation.names_html(accept) and negotiation.best(["application/json", negotiation.HTML], accept) == negotiation.HTML:
+    if html:
         overview = await asyncio.to_thread(lambda: state.overview)
         facets = state.facets  # built by find() above
         for result in results:
@@ -72,5 +80,6 @@ async def search(
             result["date"] = written_date(start) if start else ""
         return pages.render(request, "search.html", q=q, results=results, total=total, exact=exact, offset=offset,
                             limit=limit, links=links, chosen=[state.ns.compact(t) for t in types], filters=TYPE_FILTERS,
-                            articles=overview["articles"], article=source, sorts=SORTS, sort=sort)
-    return {"query": q, "total": total, "total_is_exact": exact, "offset": offset, "limit": limit, "results": results, **links}
+                            articles=overview["articles"], article=source, sorts=SORTS, sort=sort, headers=cache)
+    return JSONResponse({"query": q, "total": total, "total_is_exact": exact, "offset": offset, "limit": limit,
+                         "results": results, **links}, headers=cache)

@@ -247,3 +247,16 @@ def test_a_dump_keeps_the_triples_only_the_default_graph_holds(tmp_path):
         served.close()
     assert sorted(lines) == ['<http://ex.org/a> <http://ex.org/p> "in no named graph" .',
                              '<http://ex.org/b> <http://ex.org/p> "named" <http://ex.org/g> .']
+
+
+def test_search_answers_carry_validators_and_a_match_is_304_for_json_and_pages_apart(http):
+    found = http.get("/search?q=knox", headers={"Accept": "application/json"})
+    assert found.status_code == 200 and found.json()["total"] > 0
+    etag = found.headers["etag"]
+    assert etag.startswith('W/"') and found.headers["cache-control"] == "public, max-age=300" and "Accept" in vary(found)
+    again = http.get("/search?q=knox", headers={"Accept": "application/json", "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    page = http.get("/search?q=knox", headers={**BROWSER, "If-None-Match": etag})
+    assert page.status_code == 200 and page.headers["etag"] != etag  # the page is another representation
+    other = http.get("/search?q=nazarbayev", headers={"Accept": "application/json", "If-None-Match": etag})
+    assert other.status_code == 200
