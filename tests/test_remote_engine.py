@@ -1,11 +1,14 @@
 """The remote engine's own logic, without an engine: the dataset each query is asked over, the
-blank-node labels mended across chunk boundaries, the one update that switches versions. (The
-engine against real servers: tests/e2e/test_backends.py.)"""
+blank-node labels mended across chunk boundaries, an answer read whole or as a stream, the one
+update that switches versions. (The engine against real servers: tests/e2e/test_backends.py.)"""
 
 from __future__ import annotations
 
+import httpx
 import pyoxigraph as ox
 import pytest
+
+import graph.engine.remote
 
 from graph.config import EndpointConfig
 from graph.engine.base import GraphInfo
@@ -53,6 +56,24 @@ def test_virtuoso_blank_node_labels_are_mended_wherever_the_chunks_break(size):
     mended = b"".join(_replaced(iter(chunks), *VIRTUOSO_BNODE))
     assert mended == body.replace(b"<bnode>nodeID://", b"<bnode>")
     assert b"nodeID://kept" in mended  # a literal's text is not touched
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+@pytest.mark.parametrize("limit", [3, 40, 1000])
+def test_an_answer_past_the_whole_size_is_read_as_a_stream_and_written_the_same(monkeypatch, fmt, limit):
+    rows = [{"s": ox.NamedNode(f"http://kg.test/id/thing/{i}"), "o": ox.Literal(f"name {i} \u00e9", language="en")} for i in range(40)]
+    store = ox.Store()
+    store.extend(ox.Quad(r["s"], ox.NamedNode("http://kg.test/p"), r["o"]) for r in rows)
+    body = store.query("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s").serialize(format=ox.QueryResultsFormat.JSON)
+    remote = engine("Oxigraph/0.5")
+    remote.client = httpx.Client(transport=httpx.MockTransport(
+        lambda request: httpx.Response(200, content=body, headers={"Content-Type": "application/sparql-results+json"})))
+    asked = QueryJob("SELECT ?s ?o WHERE { ?s ?p ?o }", fmt, limit)
+    whole = remote._run(asked).result
+    monkeypatch.setattr(graph.engine.remote, "WHOLE_BYTES", 100)  # far below the answer's size
+    streamed = remote._run(asked).result
+    assert streamed.body == whole.body
+    assert streamed.truncated == whole.truncated == (limit < 40)
 
 
 def test_the_switch_moves_each_staged_graph_and_names_the_version_in_one_update():

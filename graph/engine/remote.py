@@ -62,6 +62,7 @@ RDF_BY_TYPE = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox
                "text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML}
 _DECLARED = re.compile(r"(?i:\bPREFIX)\s+([A-Za-z][\w.-]*)?:")  # a prefix the query declares itself is its own
 MESSAGE_BYTES = 300  # of an engine's error message, quoted in ours
+WHOLE_BYTES = 4 * 1024 * 1024  # an answer up to this size is read whole and handed to Oxigraph's parser and writer at once
 
 
 class Layout(NamedTuple):
@@ -162,21 +163,41 @@ class _Stream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def whole(self, most: int) -> bytes | None:
+        """The rest of the body when it ends within `most` bytes; None when it does not (what was
+        read is kept, to be read as a stream)."""
+        parts, size = [self.left], len(self.left)
+        while size <= most and (chunk := self._next()):
+            parts.append(chunk)
+            size += len(chunk)
+        self.left = b"".join(parts)
+        if size <= most:
+            body, self.left = self.left, b""
+            return body
+        return None
+
     def readinto(self, buffer) -> int:
-        while not self.left:
-            if time.monotonic() > self.deadline:
-                self.late = True
-                raise OSError("past the time limit")
-            try:
-                self.left = next(self.chunks, b"")
-            except httpx.TimeoutException:
-                self.late = True
-                raise OSError("no answer within the time limit") from None
+        if not self.left:
+            self.left = self._next()
             if not self.left:
                 return 0
         n = min(len(buffer), len(self.left))
         buffer[:n], self.left = self.left[:n], self.left[n:]
         return n
+
+    def _next(self) -> bytes:
+        """The next chunk, b"" at the end; OSError past the deadline."""
+        while True:
+            if time.monotonic() > self.deadline:
+                self.late = True
+                raise OSError("past the time limit")
+            try:
+                chunk = next(self.chunks, None)
+            except httpx.TimeoutException:
+                self.late = True
+                raise OSError("no answer within the time limit") from None
+            if chunk is None or chunk:
+                return chunk or b""
 
 
 def _replaced(chunks: Iterator[bytes], old: bytes, new: bytes) -> Iterator[bytes]:
@@ -273,7 +294,7 @@ class RemoteEngine(Engine):
             chunks = response.iter_bytes()
             stream = _Stream(_replaced(chunks, *VIRTUOSO_BNODE) if self.virtuoso else chunks, deadline)
             try:
-                return self._outcome(job, response, io.BufferedReader(stream), graph_form)
+                return self._outcome(job, response, stream, graph_form)
             except (OSError, SyntaxError, httpx.HTTPError) as exc:
                 if stream.late or isinstance(exc, httpx.TimeoutException):
                     raise self._timed_out() from None
@@ -281,20 +302,27 @@ class RemoteEngine(Engine):
         finally:
             response.close()  # before the end of a long answer: the connection is dropped, the engine stops sending
 
-    def _outcome(self, job: QueryJob, response: httpx.Response, body: io.BufferedReader, graph_form: bool) -> QueryOutcome:
+    def _outcome(self, job: QueryJob, response: httpx.Response, stream: _Stream, graph_form: bool) -> QueryOutcome:
+        whole = stream.whole(WHOLE_BYTES)  # most answers: parsed and written by Oxigraph at once
+        body = io.BytesIO(whole) if whole is not None else io.BufferedReader(stream)
         if graph_form:
             triples = ox.parse(body, format=self._rdf_format(response))
             return QueryOutcome("graph", serialize_triples(triples, job.fmt, job.limit, self.prefixes))
         result = self._solutions(body)
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome("boolean", serialize_boolean(bool(result), job.fmt))
-        # the first rows up to the cap, read from the stream; then written by Oxigraph's serialiser,
-        # as the embedded engine writes them, so that the bytes are the same whichever engine
-        first = serialize_solutions(result, "json", job.limit)
-        written = serialize_solutions_fast(ox.parse_query_results(first.body, ox.QueryResultsFormat.JSON), job.fmt, job.limit)
-        assert written is not None  # at most `limit` rows: far below the byte cap
-        cut = first.truncated or "x-sparql-maxrows" in response.headers  # Virtuoso cut it at its ResultSetMaxRows
-        return QueryOutcome("solutions", Serialized(written.body, first.rows, cut))
+        cut = "x-sparql-maxrows" in response.headers  # Virtuoso cut it at its ResultSetMaxRows
+        # written by Oxigraph's serialiser, as the embedded engine writes them, so that the bytes
+        # are the same whichever engine; a long answer is read as a stream up to the cap first
+        written = serialize_solutions_fast(result, job.fmt, job.limit) if whole is not None else None
+        if written is None:
+            if whole is not None:  # past the byte cap: parsed again, the rows up to the cap kept
+                result = self._solutions(io.BytesIO(whole))
+            first = serialize_solutions(result, "json", job.limit)
+            written = serialize_solutions_fast(ox.parse_query_results(first.body, ox.QueryResultsFormat.JSON), job.fmt, job.limit)
+            assert written is not None  # at most `limit` rows: far below the byte cap
+            written = Serialized(written.body, first.rows, first.truncated)
+        return QueryOutcome("solutions", Serialized(written.body, written.rows, written.truncated or cut))
 
     def _timed_out(self) -> QueryTimeout:
         self.counts["queries_timed_out"] += 1
