@@ -69,5 +69,6 @@ class EndpointConfig:
     auth: str = "basic"  # or "digest" (Virtuoso's /sparql-auth)
     timeout: float = 10.0  # seconds a user's query may take; then its request is abandoned
     read_timeout: float = 300.0  # seconds the service's own reads may take (building the search index...)
+    retry_seconds: float = 5.0  # how long requests wait for an engine that stopped answering (a restart) before 503
     base_iri: str | None = None  # the service's base IRI: a graph exported from a curated build holds <base/ontology>
     update_url: str | None = None  # where `kg push` sends SPARQL Update (Oxigraph's /update); None: `url`

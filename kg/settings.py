@@ -118,6 +118,7 @@ class Settings:
     sparql_user: str = ""
     sparql_password: str = ""
     sparql_auth: str = "basic"
+    sparql_retry_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -184,7 +185,7 @@ class Settings:
             update_url = url.removesuffix("/query") + "/update"
         return EndpointConfig(url=url, user=self.sparql_user or None, password=self.sparql_password or None,
                               auth=self.sparql_auth, timeout=self.query_timeout, base_iri=self.base_iri,
-                              update_url=update_url)
+                              update_url=update_url, retry_seconds=self.sparql_retry_seconds)
 
     def _metrics(self) -> str:
         value = self.metrics.strip().lower()

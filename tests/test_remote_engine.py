@@ -4,6 +4,8 @@ update that switches versions. (The engine against real servers: tests/e2e/test_
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pyoxigraph as ox
 import pytest
@@ -14,6 +16,7 @@ from graph.config import EndpointConfig
 from graph.engine.base import GraphInfo
 from graph.engine.evaluate import QueryJob
 from graph.engine.push import staged_name, switch_request
+from graph.errors import EngineUnavailable
 from graph.engine.remote import NONE, VIRTUOSO_BNODE, Layout, RemoteEngine, _replaced
 
 GRAPHS = ("http://kg.test/graph/a", "http://kg.test/graph/b")
@@ -74,6 +77,35 @@ def test_an_answer_past_the_whole_size_is_read_as_a_stream_and_written_the_same(
     streamed = remote._run(asked).result
     assert streamed.body == whole.body
     assert streamed.truncated == whole.truncated == (limit < 40)
+
+
+def refusing(times: int) -> tuple[httpx.MockTransport, list[int]]:
+    """A transport that refuses `times` connections, then answers ASK {} true; the attempts counted."""
+    attempts: list[int] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        if len(attempts) <= times:
+            raise httpx.ConnectError("Connection refused", request=request)
+        return httpx.Response(200, json={"head": {}, "boolean": True}, headers={"Content-Type": "application/sparql-results+json"})
+    return httpx.MockTransport(handle), attempts
+
+
+def test_a_request_waits_for_an_engine_that_refuses_connections_within_the_retry_time():
+    remote = engine("Oxigraph/0.5")
+    remote.client = httpx.Client(transport=(transport := refusing(3))[0])
+    assert remote.ask("ASK {}") is True
+    assert len(transport[1]) == 4 and remote.down_since is None
+
+
+def test_past_the_retry_time_a_request_fails_at_once_and_the_engine_is_not_ready():
+    remote = engine("Oxigraph/0.5")
+    remote.config = EndpointConfig(remote.config.url, retry_seconds=0)
+    remote.client = httpx.Client(transport=(transport := refusing(100))[0])
+    with pytest.raises(EngineUnavailable, match="cannot be reached"):
+        remote.ask("ASK {}")
+    assert len(transport[1]) == 1 and not remote.waiting()
+    assert "cannot be reached" in asyncio.run(remote.ready())
 
 
 def test_the_switch_moves_each_staged_graph_and_names_the_version_in_one_update():

@@ -32,9 +32,9 @@ import hashlib
 import io
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import httpx
 import pyoxigraph as ox
@@ -53,6 +53,7 @@ SERVES = "urn:x-kg:serves"
 ORIGIN, BASE, TRIPLES, HAS_GRAPH, UNION = (f"urn:x-kg:{name}" for name in ("origin", "base", "triples", "graph", "union"))
 USER_THREADS = 64  # user queries waiting on the engine at once, per HTTP worker (each holds a thread while it waits)
 CONNECT_SECONDS = 3.0
+RETRY_PAUSE = 0.1  # seconds between attempts to reach an engine that refused a connection
 SOLUTIONS_TYPE = "application/sparql-results+json"
 XML_TYPE = "application/sparql-results+xml"
 NONE = "urn:x-kg:none"  # a graph no engine holds: names an empty side of a dataset
@@ -60,6 +61,7 @@ VIRTUOSO_BNODE = (b"<bnode>nodeID://", b"<bnode>")  # its blank node labels are 
 GRAPH_TYPES = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
 RDF_BY_TYPE = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
                "text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+T = TypeVar("T")
 _DECLARED = re.compile(r"(?i:\bPREFIX)\s+([A-Za-z][\w.-]*)?:")  # a prefix the query declares itself is its own
 MESSAGE_BYTES = 300  # of an engine's error message, quoted in ours
 WHOLE_BYTES = 4 * 1024 * 1024  # an answer up to this size is read whole and handed to Oxigraph's parser and writer at once
@@ -229,27 +231,50 @@ class RemoteEngine(Engine):
         self.threads = ThreadPoolExecutor(USER_THREADS, thread_name_prefix="kg-remote")
         self.parser = ox.Store()  # empty: parses a query the way the embedded engine does, runs nothing
         self.counts = {"queries_timed_out": 0}
+        self.down_since: float | None = None  # when the engine was first found unreachable, since it last answered
         # the dataset every query is asked over, unless it names its own: the version's graphs only
         self.dataset: list[tuple[str, str]] = [] if layout.union is None else [
             ("default-graph-uri", layout.union), *(("named-graph-uri", g) for g in layout.info.graphs)]
 
     # the service's own reads: whole answers, parsed
     def select(self, sparql: str) -> list[ox.QuerySolution]:
-        body = _send(self.config, self.client, self._text(sparql), self.results_type, self.dataset)
-        return list(self._solutions(self._mended(body)))
+        return list(self._solutions(self._mended(self._read(sparql, self.results_type))))
 
     def ask(self, sparql: str) -> bool:
-        return bool(self._solutions(_send(self.config, self.client, self._text(sparql), self.results_type, self.dataset)))
+        return bool(self._solutions(self._read(sparql, self.results_type)))
 
     def construct(self, sparql: str) -> list[ox.Triple]:
-        try:
-            response = self.client.post(self.config.url, data={"query": self._text(sparql), **_grouped(self.dataset)},
-                                        headers={"Accept": GRAPH_TYPES})
-        except httpx.HTTPError as exc:
-            raise unreachable(self.config, exc) from None
+        response = self._exchange(lambda: self.client.post(self.config.url, data={"query": self._text(sparql), **_grouped(self.dataset)},
+                                                           headers={"Accept": GRAPH_TYPES}), time.monotonic() + self.config.read_timeout)
         if response.status_code != 200:
             raise failed(self.config, response, response.content)
         return list(ox.parse(response.content, format=self._rdf_format(response)))
+
+    def _read(self, sparql: str, accept: str) -> bytes:
+        return self._exchange(lambda: _send(self.config, self.client, self._text(sparql), accept, self.dataset),
+                              time.monotonic() + self.config.read_timeout)
+
+    def _exchange(self, send: Callable[[], T], deadline: float) -> T:
+        """`send()`, sent again while the engine cannot be reached, for up to `retry_seconds` from
+        when it was first found so (an engine restarting: the request waits instead of failing),
+        never past `deadline`; past that time, one attempt, and EngineUnavailable at once."""
+        while True:
+            try:
+                answer = send()
+            except (httpx.NetworkError, httpx.RemoteProtocolError, EngineUnavailable) as exc:  # refused, reset, closed
+                now = time.monotonic()
+                self.down_since = self.down_since or now
+                if now + RETRY_PAUSE >= min(deadline, self.down_since + self.config.retry_seconds):
+                    raise exc if isinstance(exc, EngineUnavailable) else unreachable(self.config, exc) from None
+                time.sleep(RETRY_PAUSE)
+                continue
+            self.down_since = None
+            return answer
+
+    def waiting(self) -> bool:
+        """Whether the engine is unreachable since less than `retry_seconds`: requests wait for it."""
+        down_since = self.down_since
+        return down_since is not None and time.monotonic() - down_since < self.config.retry_seconds
 
     # users' queries: streamed, cut at the limit and the deadline
     async def run(self, job: QueryJob) -> QueryOutcome:
@@ -279,9 +304,7 @@ class RemoteEngine(Engine):
                                             headers={"Accept": GRAPH_TYPES if graph_form else self.results_type},
                                             extensions={"timeout": timeout.as_dict()})
         try:
-            response = self.client.send(request, stream=True)
-        except httpx.ConnectError as exc:
-            raise unreachable(self.config, exc) from None
+            response = self._exchange(lambda: self.client.send(request, stream=True), deadline)
         except httpx.TimeoutException:
             raise self._timed_out() from None
         except httpx.HTTPError as exc:
@@ -364,14 +387,18 @@ class RemoteEngine(Engine):
         return found
 
     async def ready(self) -> str | None:
+        """None when the engine answers, or has stopped answering since less than `retry_seconds`
+        (a restart: requests wait for it, and the balancer keeps this replica in); else why not."""
         try:
             await asyncio.get_running_loop().run_in_executor(self.threads, self._ping)
+        except EngineUnavailable as exc:
+            return None if self.waiting() else str(exc)
         except KgError as exc:
             return str(exc)
         return None
 
     def _ping(self) -> None:
-        _send(self.config, self.client, "ASK {}", SOLUTIONS_TYPE, (), timeout=CONNECT_SECONDS)
+        self._exchange(lambda: _send(self.config, self.client, "ASK {}", SOLUTIONS_TYPE, (), timeout=CONNECT_SECONDS), time.monotonic())
 
     def counters(self) -> dict[str, int]:
         return dict(self.counts)

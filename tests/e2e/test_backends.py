@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -304,7 +305,10 @@ def test_an_engine_that_is_down_gives_503_and_the_service_recovers(backend):
         down = remote.sparql(QUERIES["numbers"])
         assert down.status_code == 503
         assert "cannot be reached" in down.json()["detail"]
-        health = remote.get("/health")
+        deadline = time.monotonic() + 10  # /health says so once KG_SPARQL_RETRY_SECONDS (5) have passed
+        while (health := remote.get("/health")).status_code == 200:
+            assert time.monotonic() < deadline, "/health still 200"
+            time.sleep(0.3)
         assert health.status_code == 503 and "cannot be reached" in health.text
         page = remote.get("/id/person/colin-knox", headers={"Accept": "text/turtle"})
         assert page.status_code in (200, 503)  # 200 when the document cache has it
@@ -315,6 +319,29 @@ def test_an_engine_that_is_down_gives_503_and_the_service_recovers(backend):
         assert time.monotonic() < deadline, "the service did not recover"
         time.sleep(0.3)
     assert remote.sparql(QUERIES["numbers"]).status_code == 200
+
+
+@only_remote
+def test_an_engine_restart_fails_no_request_the_requests_wait_for_it(backend):
+    """Within KG_SPARQL_RETRY_SECONDS (5 s) of the engine's last answer, a request waits for it
+    and /health stays 200: a load balancer keeps the replica, a client sees a slow answer."""
+    remote = backend
+    assert remote.engine is not None
+    remote.engine.stop()
+    came: list[RunningEngine] = []
+    coming = threading.Thread(target=lambda: (time.sleep(0.5), came.append(remote.engine._launch())))
+    began = time.monotonic()
+    coming.start()
+    try:
+        health = remote.get("/health")
+        answer = remote.sparql(QUERIES["numbers"])
+        waited = time.monotonic() - began
+    finally:
+        coming.join()
+        remote.engine = came[0] if came else remote.engine.restart()
+    assert health.status_code == 200, health.text
+    assert answer.status_code == 200, answer.text
+    assert waited >= 0.5  # it was sent while the engine was down
 
 
 @pytest.fixture(scope="module")
