@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import functools
 import json
 import os
@@ -31,8 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
@@ -40,25 +38,18 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from common import ROOT, VENV_BIN, free_port, harness, stop_session  # bench/common.py (scripts run as bench/NAME.py)
+import common  # bench/common.py (scripts run as bench/NAME.py)
+from common import ROOT, VENV_BIN, Check, closed_loop, free_port, harness, stop_session
 
 RUN = ROOT / "deploy" / "run.py"
 KINDS = ("entity", "sparql", "search")
 START_SECONDS = 180  # deploy/run.py until its JSON line
-WARMUP = 1.0
-TIMEOUT = 30.0  # per request
 MAX_REQUESTS = 500_000  # per cell, a bound besides the duration
-Check = Callable[[int, dict[str, str], bytes], None]  # raises load.BadResponse
 
 
 @dataclass
-class Cell:
-    rps: list[float] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
-    failed: int = 0
-    errors: collections.Counter = field(default_factory=collections.Counter)
+class Cell(common.Cell):
     balancer_cpu_s: float = 0.0  # HAProxy's CPU over the cell (warm-up included)
-    answered: int = 0  # requests that HAProxy passed (warm-up included)
 
 
 def requests(load: ModuleType, url: str, kind: str, targets: list[tuple[str, str]]) -> list[tuple[bytes, Check]]:
@@ -96,50 +87,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, all threads
 
 
-async def drive(load: ModuleType, url: str, batch: list[tuple[bytes, Check]], concurrency: int,
-                duration: float, max_requests: int, cell: Cell, warmup: float = WARMUP) -> None:
-    """Closed loop: `concurrency` keep-alive connections send `batch` in turn, `warmup` s not
-    counted, then `duration` s (or `max_requests` in all, whichever ends first)."""
-    parts = urlsplit(url)
-    measure_from = time.perf_counter() + warmup
-    deadline = measure_from + duration
-    latencies: list[float] = []
-    sent = 0
-
-    async def client() -> None:
-        nonlocal sent
-        connection = load.Connection(parts.hostname, parts.port)
-        try:
-            while (begin := time.perf_counter()) < deadline and sent < max_requests:
-                data, verify = batch[sent % len(batch)]
-                sent += 1
-                try:
-                    async with asyncio.timeout(TIMEOUT):
-                        verify(*await connection.request(data))
-                except load.REQUEST_ERRORS as exc:
-                    connection.close()
-                    if begin >= measure_from:
-                        cell.failed += 1
-                        cell.errors[f"{type(exc).__name__}: {exc}"[:100]] += 1
-                    await asyncio.sleep(0.01)  # do not spin on a dead server
-                    continue
-                cell.answered += 1
-                if begin >= measure_from:
-                    latencies.append(time.perf_counter() - begin)
-        finally:
-            connection.close()
-
-    await asyncio.gather(*(client() for _ in range(concurrency)))
-    cell.rps.append(len(latencies) / (time.perf_counter() - measure_from))
-    cell.latencies = sorted(cell.latencies + latencies)
-
-
 def prime(load: ModuleType, replicas: list[str], kinds: dict[str, list[tuple[str, str]]], concurrency: int) -> None:
     """Every request once on every replica before any timing: documents built, engine warm."""
     for url in replicas:
         for kind, targets in kinds.items():
             primed = Cell()
-            asyncio.run(drive(load, url, requests(load, url, kind, targets), concurrency, 300, len(targets), primed, warmup=0))
+            asyncio.run(closed_loop(load, url, requests(load, url, kind, targets), concurrency, 300, len(targets), primed, warmup=0))
             if primed.failed:
                 raise SystemExit(f"priming {url} with {kind}: {dict(primed.errors)}")
 
@@ -229,7 +182,7 @@ def main() -> None:
                     for name in list(setups)[:: 1 if rep % 2 == 0 else -1]:
                         url, balancer = setups[name]
                         cell, cpu = cells[(name, kind)], cpu_seconds(balancer) if balancer else 0.0
-                        asyncio.run(drive(load, url, requests(load, url, kind, kinds[kind]), args.concurrency,
+                        asyncio.run(closed_loop(load, url, requests(load, url, kind, kinds[kind]), args.concurrency,
                                           args.duration, MAX_REQUESTS, cell))
                         cell.balancer_cpu_s += cpu_seconds(balancer) - cpu if balancer else 0.0
                         print(f"rep {rep + 1} {kind} {name}: {cell.rps[-1]:,.0f} req/s", file=sys.stderr, flush=True)
