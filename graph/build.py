@@ -78,6 +78,7 @@ def check(sources: Sources, ns: Namespaces, pending: Version | None = None) -> C
     if pending is not None:
         versions = [*versions, replace(pending, digest=version)]
     links = read_links(sources.links_file) if sources.links_file.is_file() else []
+    links += [link for f in files for entity in f.entities for link in entity.links]  # accepted in a draft
     corpus_dir = sources.corpus_dir
     quotes_checked = corpus_dir is not None and corpus_dir.is_dir()
     if quotes_checked:

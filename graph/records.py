@@ -16,13 +16,15 @@ from ruamel.yaml.error import YAMLError
 
 from graph.errors import Origin, Problem, RecordErrors
 from graph.kinds import RECORD_SEGMENTS
+from graph.links import LinkRow
 ENTITY_ID = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 REVIEW_KEY = "review"  # what `kg ingest` writes in a draft for the curator; ignored by the build, dropped by kg publish
 ARTICLE_KEYS = {"slug", "file", "url", "title", "published", "publisher", "author", "notes", "evidence", "furniture", REVIEW_KEY}
 ARTICLE_EVIDENCE_KEYS = {"title", "published", "publisher", "author"}
-ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "interpretation", "metadata", "facts", "not_stated", REVIEW_KEY}
+ENTITY_KEYS = {"id", "type", "label", "alt", "quote", "note", "interpretation", "metadata", "facts", "not_stated", "links", REVIEW_KEY}
+LINK_KEYS = {"scheme", "identifier", "relation", "source", "note", "score", "evidence"}  # a proposed link copied as it is
 FACT_MODIFIERS = {"quote", "note", "interpretation", "datatype", REVIEW_KEY}
 
 
@@ -68,6 +70,7 @@ class EntityRecord:
     origin: Origin
     not_stated: list[NotStated] = field(default_factory=list)
     interpretation: str | None = None  # the entity (its label, its type) is the curator's reading: why
+    links: list[LinkRow] = field(default_factory=list)  # identifiers accepted in a draft; kg publish moves them to links.tsv
 
     @property
     def kind(self) -> str:
@@ -262,6 +265,9 @@ def _entity(path: Path, node: Any, line: int, problems: list[Problem]) -> Entity
         for i, fact in enumerate(facts_node)
         if (f := _fact(path, entity_id, fact, _line(facts_node, i), problems)) is not None
     ]
+    links_node = node.get("links") or []
+    links = [link for item in (links_node if isinstance(links_node, list) else [links_node])
+             if (link := _link(path, entity_id, item, _line(node, "links"), problems)) is not None]
     label = node.get("label")
     return EntityRecord(
         id=entity_id,
@@ -275,7 +281,22 @@ def _entity(path: Path, node: Any, line: int, problems: list[Problem]) -> Entity
         origin=origin,
         not_stated=not_stated,
         interpretation=str(node["interpretation"]) if node.get("interpretation") else None,
+        links=links,
     )
+
+
+def _link(path: Path, entity_id: str, item: Any, line: int, problems: list[Problem]) -> LinkRow | None:
+    """An identifier accepted for the entity: `{scheme: wikidata, identifier: Q612, source: ...}`
+    (a proposed link from its `review:` copied as it is; relation sameAs unless given)."""
+    origin = Origin(path, _line(item, default=line))
+    if not isinstance(item, dict) or not item.get("scheme") or not item.get("identifier") or set(item) - LINK_KEYS:
+        problems.append(Problem(f"{entity_id}: a link is a mapping with `scheme`, `identifier` and `source` "
+                                f"(and optionally `relation`, `note`)", origin))
+        return None
+    scheme = str(item["scheme"])
+    relation = str(item.get("relation") or ("code" if scheme.startswith("iso3166") else "sameAs"))
+    return LinkRow(entity_id, scheme, str(item["identifier"]), relation, str(item.get("source") or ""),
+                   str(item.get("note") or ""), origin)
 
 
 def _alias(path: Path, entity_id: str, item: Any, line: int, problems: list[Problem]) -> Alias | None:

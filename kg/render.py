@@ -146,6 +146,17 @@ def review_report(reviewed) -> None:
         out.print(f"names not proposed (kind unknown): {', '.join(unclassified)}", soft_wrap=True)
     for seen in article.get("facts seen, not proposed") or []:
         out.print(f"seen, not proposed: {seen}", soft_wrap=True)
+    for key, entry in reviewed.reviews.items():  # identifiers proposed for new entities (graph/linking.py)
+        if key == "article" or not isinstance(entry, dict):
+            continue
+        for link in entry.get("links") or []:
+            out.print(f"[cyan]link proposed[/cyan] {key}: {link['scheme']} {link['identifier']} (score {link['score']}; "
+                      f"{link['evidence']}): copy it into the entry's `links:` to accept it", soft_wrap=True)
+        for link in entry.get("link_conflicts") or []:
+            out.print(f"[yellow]link conflict[/yellow] {key}: {link['scheme']} {link['identifier']} is already "
+                      f"{link['linked_to']}'s; not proposed", soft_wrap=True)
+        if entry.get("links_not_proposed"):
+            out.print(f"link not proposed {key}: {entry['links_not_proposed']}", soft_wrap=True)
     for conflict in article.get("conflicts with the graph (both kept)") or []:
         out.print(f"[yellow]conflict[/yellow] {conflict}", soft_wrap=True)
     for problem in reviewed.problems:

@@ -13,6 +13,8 @@ from graph.ingest.draft import DraftWriter, slugify, to_yaml
 from graph.ingest.extractor import Extractor, ProseModelExtractor, RulesExtractor
 from graph.ingest.mentions import known_entities
 from graph.ingest.source import Source, read_source, source_files
+from graph.links import read_links
+from graph.linking import propose_for_draft
 from graph.records import load_records, record_paths
 
 HEADER = """\
@@ -56,6 +58,7 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
     slugs = {record.article.slug for record in records}
     published_texts = {entry.sha256: name for name, entry in (read_index(sources.corpus_dir)[0] if sources.corpus_dir else {}).items()}
     drafts_dir = sources.drafts_dir
+    links = read_links(sources.links_file) if sources.links_file.is_file() else []
     results = []
     for number, source in enumerate(read, start=1):
         tick("drafting", number, len(read))
@@ -68,6 +71,7 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
         writer = DraftWriter(known, taken, roles, stated)
         draft = writer.draft(source, found.mentions, slug, f"{slug}.txt", found.facts)
         taken = writer.taken
+        linked = propose_for_draft(draft, links)
         drafts_dir.mkdir(parents=True, exist_ok=True)
         text_path = drafts_dir / f"{slug}.txt"
         draft_path = drafts_dir / f"{slug}.yaml"
@@ -76,7 +80,7 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
         review = draft["article"]["review"]
         results.append(Ingested(source.path, draft_path, text_path,
                                 f"{draft_path}: {len(draft['entities'])} entities ({review['resolved']} resolved, "
-                                f"{review['new']} new, {review['ambiguous']} ambiguous)"))
+                                f"{review['new']} new, {review['ambiguous']} ambiguous; {linked} identifiers proposed)"))
     return results
 
 

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, Iterator, NoReturn
 
 from graph.build import Checked, ValidationFailed, check, store_checked
-from graph.config import Sources
+from graph.config import LINKS_FILE_NAME, Sources
 from graph.corpus import INDEX, CorpusEntry, read_index, sha256_of
 from graph.errors import KgError, Origin, Problem, RecordErrors
 from graph.ingest.draft import record_yaml
+from graph.links import COLUMNS
 from graph.namespaces import Namespaces
 from graph.records import REVIEW_KEY, RecordFile, load_draft, load_records, record_paths
 from graph.store import StoreInfo
@@ -192,7 +193,9 @@ def _staged(draft: Path, record: RecordFile, sources: Sources, as_published: boo
         (corpus / INDEX).write_text("\t".join(CorpusEntry.__dataclass_fields__) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
         staged = records / _record_name(sources.records_dir, record)
         if as_published:
-            staged.write_text(_published_yaml(draft), encoding="utf-8")
+            text, links = _published_yaml(draft)
+            staged.write_text(text, encoding="utf-8")
+            _add_links(records / LINKS_FILE_NAME, links, draft.name)
         else:
             shutil.copy(draft, staged)  # as written: errors name its lines
         yield Sources(records, corpus, sources.ontology_file, sources.shapes_file)
@@ -221,13 +224,17 @@ def _record_name(records_dir: Path, record: RecordFile) -> str:
     return f"{max(numbers, default=-1) + 1:03d}-{record.article.slug}.yaml"
 
 
-def _published_yaml(draft: Path) -> str:
-    """The draft's YAML without its `review:` entries and its draft header."""
+def _published_yaml(draft: Path) -> tuple[str, list[tuple[str, dict]]]:
+    """The draft's YAML without its `review:` entries and its draft header, and the links it
+    accepts (entity id, the link), which go to links.tsv."""
     yaml = record_yaml()
     data = yaml.load(draft.read_text(encoding="utf-8"))
     data.get("article", {}).pop(REVIEW_KEY, None)
+    links = []
     for entity in data.get("entities") or []:
         entity.pop(REVIEW_KEY, None)
+        accepted = entity.pop("links", None) or []
+        links += [(str(entity.get("id")), dict(link)) for link in (accepted if isinstance(accepted, list) else [accepted])]
         for fact in entity.get("facts") or []:
             fact.pop(REVIEW_KEY, None)
     data.ca.comment = None  # the draft's header
@@ -235,7 +242,23 @@ def _published_yaml(draft: Path) -> str:
     out.write(f"# Source record of {data['article'].get('title') or data['article']['file']}, drafted by kg ingest and "
               "reviewed by a curator (records/README.md).\n")
     yaml.dump(data, out)
-    return out.getvalue()
+    return out.getvalue(), links
+
+
+def _add_links(table: Path, links: list[tuple[str, dict]], draft_name: str) -> None:
+    """The links a draft accepts, as rows at the end of links.tsv (the build checks them there)."""
+    if not links:
+        return
+    rows = []
+    for entity, link in links:
+        scheme = str(link.get("scheme", ""))
+        relation = str(link.get("relation") or ("code" if scheme.startswith("iso3166") else "sameAs"))
+        note = str(link.get("note") or f"accepted in the review of {draft_name}")
+        values = [entity, scheme, str(link.get("identifier", "")), relation, str(link.get("source") or ""), note]
+        rows.append("\t".join(" ".join(v.split()) for v in values))
+    head = "" if table.is_file() else "\t".join(COLUMNS) + "\n"
+    existing = table.read_text(encoding="utf-8") if table.is_file() else ""
+    table.write_text(existing + ("" if not existing or existing.endswith("\n") else "\n") + head + "\n".join(rows) + "\n", encoding="utf-8")
 
 
 def _install(record: RecordFile, sources: Sources, staged: Sources) -> Path:
@@ -243,6 +266,7 @@ def _install(record: RecordFile, sources: Sources, staged: Sources) -> Path:
     the real folders, each by an atomic rename."""
     name = _record_name(sources.records_dir, record)
     pairs = [(staged.records_dir / name, sources.records_dir / name),
+             *([(staged.links_file, sources.links_file)] if staged.links_file.is_file() else []),
              (staged.corpus_dir / record.article.file, sources.corpus_dir / record.article.file),
              (staged.corpus_dir / INDEX, sources.corpus_dir / INDEX)]
     for source, target in pairs:
