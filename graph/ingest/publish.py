@@ -25,7 +25,7 @@ from graph.config import LINKS_FILE_NAME, Sources
 from graph.corpus import INDEX, CorpusEntry, read_index, sha256_of
 from graph.errors import KgError, Origin, Problem, RecordErrors
 from graph.ingest.draft import record_yaml
-from graph.links import COLUMNS
+from graph.links import COLUMNS, LinkRow
 from graph.namespaces import Namespaces
 from graph.records import REVIEW_KEY, RecordFile, load_draft, load_records, record_paths
 from graph.store import StoreInfo
@@ -193,9 +193,8 @@ def _staged(draft: Path, record: RecordFile, sources: Sources, as_published: boo
         (corpus / INDEX).write_text("\t".join(CorpusEntry.__dataclass_fields__) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
         staged = records / _record_name(sources.records_dir, record)
         if as_published:
-            text, links = _published_yaml(draft)
-            staged.write_text(text, encoding="utf-8")
-            _add_links(records / LINKS_FILE_NAME, links, draft.name)
+            staged.write_text(_published_yaml(draft), encoding="utf-8")
+            _add_links(records / LINKS_FILE_NAME, [link for entity in record.entities for link in entity.links], draft.name)
         else:
             shutil.copy(draft, staged)  # as written: errors name its lines
         yield Sources(records, corpus, sources.ontology_file, sources.shapes_file)
@@ -224,17 +223,15 @@ def _record_name(records_dir: Path, record: RecordFile) -> str:
     return f"{max(numbers, default=-1) + 1:03d}-{record.article.slug}.yaml"
 
 
-def _published_yaml(draft: Path) -> tuple[str, list[tuple[str, dict]]]:
-    """The draft's YAML without its `review:` entries and its draft header, and the links it
-    accepts (entity id, the link), which go to links.tsv."""
+def _published_yaml(draft: Path) -> str:
+    """The draft's YAML without its `review:` entries, the links it accepts (they go to
+    links.tsv) and its draft header."""
     yaml = record_yaml()
     data = yaml.load(draft.read_text(encoding="utf-8"))
     data.get("article", {}).pop(REVIEW_KEY, None)
-    links = []
     for entity in data.get("entities") or []:
         entity.pop(REVIEW_KEY, None)
-        accepted = entity.pop("links", None) or []
-        links += [(str(entity.get("id")), dict(link)) for link in (accepted if isinstance(accepted, list) else [accepted])]
+        entity.pop("links", None)
         for fact in entity.get("facts") or []:
             fact.pop(REVIEW_KEY, None)
     data.ca.comment = None  # the draft's header
@@ -242,23 +239,20 @@ def _published_yaml(draft: Path) -> tuple[str, list[tuple[str, dict]]]:
     out.write(f"# Source record of {data['article'].get('title') or data['article']['file']}, drafted by kg ingest and "
               "reviewed by a curator (records/README.md).\n")
     yaml.dump(data, out)
-    return out.getvalue(), links
+    return out.getvalue()
 
 
-def _add_links(table: Path, links: list[tuple[str, dict]], draft_name: str) -> None:
+def _add_links(table: Path, links: list[LinkRow], draft_name: str) -> None:
     """The links a draft accepts, as rows at the end of links.tsv (the build checks them there)."""
     if not links:
         return
     rows = []
-    for entity, link in links:
-        scheme = str(link.get("scheme", ""))
-        relation = str(link.get("relation") or ("code" if scheme.startswith("iso3166") else "sameAs"))
-        note = str(link.get("note") or f"accepted in the review of {draft_name}")
-        values = [entity, scheme, str(link.get("identifier", "")), relation, str(link.get("source") or ""), note]
+    for link in links:
+        values = [link.entity, link.scheme, link.identifier, link.relation, link.source,
+                  link.note or f"accepted in the review of {draft_name}"]
         rows.append("\t".join(" ".join(v.split()) for v in values))
-    head = "" if table.is_file() else "\t".join(COLUMNS) + "\n"
-    existing = table.read_text(encoding="utf-8") if table.is_file() else ""
-    table.write_text(existing + ("" if not existing or existing.endswith("\n") else "\n") + head + "\n".join(rows) + "\n", encoding="utf-8")
+    existing = table.read_text(encoding="utf-8") if table.is_file() else "\t".join(COLUMNS) + "\n"
+    table.write_text(existing + ("" if existing.endswith("\n") else "\n") + "\n".join(rows) + "\n", encoding="utf-8")
 
 
 def _install(record: RecordFile, sources: Sources, staged: Sources) -> Path:
