@@ -190,9 +190,15 @@ def linked_entity(engine: Engine, uri: str) -> str | None:
 COVERAGE_QUERY = """
 SELECT ?entity ?label ?scheme WHERE {
   ?entity rdfs:label ?label .
-  FILTER(STRSTARTS(STR(?entity), "%s/id/%s/") && !CONTAINS(STR(?entity), "#"))
+  FILTER(STRSTARTS(STR(?entity), "%(base)s/id/%(kind)s/") && !CONTAINS(STR(?entity), "#"))
+  %(learned)s
   OPTIONAL { ?link a kgo:IdentityLink ; rdf:subject ?entity ; kgo:scheme ?scheme }
 }"""
+# an entity an article of a later version declares, that no article of the first version does
+LEARNED = """
+  ?version <http://purl.org/dc/terms/hasPart> ?graph . FILTER(?version != <%(base)s/id/version/1>)
+  GRAPH ?graph { ?entity a ?class }
+  FILTER NOT EXISTS { <%(base)s/id/version/1> <http://purl.org/dc/terms/hasPart> ?seed . GRAPH ?seed { ?entity a ?any } }"""
 
 
 @dataclass
@@ -207,12 +213,15 @@ class Coverage:
         return sorted((label, iri) for iri, label in self.entities.items() if iri not in linked)
 
 
-def coverage(engine: Engine, ns: Namespaces) -> list[Coverage]:
+def coverage(engine: Engine, ns: Namespaces, learned: bool = False) -> list[Coverage]:
+    """Per kind of entity, the entities and those linked in each scheme; `learned`: only the
+    entities the graph learned after its first version (the articles `kg publish` added)."""
     result = []
     for kind in LINKABLE_SEGMENTS:
         entities: dict[str, str] = {}
         by_scheme: dict[str, set[str]] = {}
-        for row in engine.select(COVERAGE_QUERY % (ns.base, kind)):
+        values = {"base": ns.base, "kind": kind}
+        for row in engine.select(COVERAGE_QUERY % {**values, "learned": LEARNED % values if learned else ""}):
             entities[row["entity"].value] = row["label"].value
             if row["scheme"] is not None:
                 by_scheme.setdefault(row["scheme"].value, set()).add(row["entity"].value)

@@ -329,11 +329,12 @@ def links(table: Path | None, records_dir: Path | None) -> None:
         if engine.info.origin != "curated":
             raise KgError("`kg links` describes the curated graph; this store was made by `kg load`")
         report = coverage(engine, Namespaces(settings.base_iri))
+        learned = coverage(engine, Namespaces(settings.base_iri), learned=True)
     table = table or SHARED_LINKS_TABLE
     if not table.is_file():
-        coverage_tables(report, None, [])
+        coverage_tables(report, learned, None, [])
         return
-    coverage_tables(report, table, unattached(table, read_links(settings.sources(records_dir).links_file)))
+    coverage_tables(report, learned, table, unattached(table, read_links(settings.sources(records_dir).links_file)))
 
 
 @main.command()

@@ -67,17 +67,22 @@ def stats_tables(heading: str, stats: Stats, triples: int) -> None:
     out.print(classes)
 
 
-def coverage_tables(report: list[Coverage], table: Path | None, unattached: list[dict[str, str]]) -> None:
+def coverage_tables(report: list[Coverage], learned: list[Coverage], table: Path | None, unattached: list[dict[str, str]]) -> None:
     out = console()
-    schemes = list(SCHEMES)
-    grid = Table("kind", "entities", *schemes, "with no link", title="Identity links: entities linked, per scheme")
-    for cov in report:
-        grid.add_row(cov.kind, str(len(cov.entities)), *(str(len(cov.by_scheme.get(s, ()))) for s in schemes), str(len(cov.unlinked)))
-    out.print(grid)
-    for cov in report:
-        if cov.unlinked:
-            names = ", ".join(label for label, _ in cov.unlinked)
-            out.print(f"[bold]{cov.kind}[/bold] with no verified identifier ({len(cov.unlinked)}): {names}", soft_wrap=True)
+    for title, found in (("Identity links: entities linked, per scheme", report),
+                         ("Entities learned since the first version (kg publish): linked, per scheme", learned)):
+        if found is not report and not any(cov.entities for cov in found):
+            out.print("No entity learned since the first version.")
+            continue
+        schemes = list(SCHEMES)
+        grid = Table("kind", "entities", *schemes, "with no link", title=title)
+        for cov in found:
+            grid.add_row(cov.kind, str(len(cov.entities)), *(str(len(cov.by_scheme.get(s, ()))) for s in schemes), str(len(cov.unlinked)))
+        out.print(grid)
+        for cov in found:
+            if cov.unlinked:
+                names = ", ".join(label for label, _ in cov.unlinked)
+                out.print(f"[bold]{cov.kind}[/bold] with no verified identifier ({len(cov.unlinked)}): {names}", soft_wrap=True)
     if table is not None:
         out.print(f"\n{table}: {len(unattached)} VERIFIED row(s) not attached to an entity")
         for row in unattached:

@@ -12,7 +12,8 @@ from graph.engine.embedded import EmbeddedEngine
 from graph.errors import Origin
 from graph.ingest.pipeline import ingest
 from graph.ingest.publish import publish, review
-from graph.links import LinkRow, linked_entity, read_links
+from graph.build import release
+from graph.links import LinkRow, coverage, linked_entity, read_links
 from graph.linking import THRESHOLD, place_candidates, proposals
 from graph.records import load_draft
 from tests.support.paths import CORPUS, RECORDS
@@ -82,7 +83,9 @@ def test_a_left_out_seed_article_gets_the_verified_identifiers_of_the_places_it_
 
 
 def test_a_link_accepted_in_a_draft_is_published_into_links_tsv_and_the_graph(published_001, ns, tmp_path):  # noqa: F811
+    """And `kg links` counts what the graph learned after its first version apart."""
     sources, result = published_001
+    release(sources, ns, tmp_path / "first", "the four other seed articles")  # version 1
     curated(result.draft, url="https://nu.edu.kz/news/x", publisher="organization/nu-press-office")
     text = result.draft.read_text(encoding="utf-8")
     start = text.index("  - id: organization/ulster-university\n")
@@ -98,6 +101,13 @@ def test_a_link_accepted_in_a_draft_is_published_into_links_tsv_and_the_graph(pu
     engine = EmbeddedEngine.open(data)
     try:
         assert linked_entity(engine, "https://ror.org/01yp9g959").endswith("/id/organization/ulster-university")
+        learned = {c.kind: c for c in coverage(engine, ns, learned=True)}
+        organizations = learned["organization"]
+        assert f"{ns.base}/id/organization/ulster-university" in organizations.by_scheme["ror"]
+        assert f"{ns.base}/id/organization/nazarbayev-university" not in organizations.entities  # a seed record has it
+        assert ("Colin Knox", f"{ns.base}/id/person/colin-knox") in learned["person"].unlinked
+        everything = {c.kind: c for c in coverage(engine, ns)}
+        assert set(organizations.entities) < set(everything["organization"].entities)
     finally:
         asyncio.run(engine.close())
 
