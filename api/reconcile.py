@@ -1,7 +1,9 @@
 """/reconcile: the W3C Entity Reconciliation API 0.2 (the version OpenRefine speaks).
 
 Manifest, batched reconciliation queries (GET or POST `queries=`), suggest for entities, types
-and properties, HTML previews; JSONP (`callback=`) besides CORS. Entity ids are paths under the
+and properties, HTML previews, data extension (`extend=`) with one property, `owl:sameAs`: the
+verified identifiers an entity has in other datasets, what another instance of this project asks
+for when it proposes links (graph/linking.py); JSONP (`callback=`) besides CORS. Entity ids are paths under the
 identifier space `{base}/id/` (`person/colin-knox`); type and property ids are local names in the
 schema space `{base}/ontology#` (`Person`, `basedIn`).
 """
@@ -22,6 +24,7 @@ from api.problems import Problem
 from api.state import ServiceState
 from api.state import service_state as _state
 from graph.kinds import RECONCILE_DEFAULT_TYPES
+from graph.links import same_as
 from graph.reconcile import Query as ReconcileQuery
 from graph.search import fold
 
@@ -29,6 +32,8 @@ router = APIRouter(prefix="/reconcile", tags=["Reconciliation"])
 
 CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,100}$")
 MAX_BATCH = 100
+SAME_AS = "owl:sameAs"  # the one property of data extension
+EXTEND_PROPERTIES = [{"id": SAME_AS, "name": "same as: its verified identifiers in other open datasets"}]
 
 
 def _entity_id(state: ServiceState, iri: str) -> str:
@@ -57,6 +62,8 @@ def manifest(state: ServiceState) -> dict:
         "view": {"url": f"{base}/id/{{{{id}}}}"},
         "defaultTypes": [{"id": t, "name": t} for t in RECONCILE_DEFAULT_TYPES],
         "preview": {"url": f"{base}/reconcile/preview?id={{{{id}}}}", "width": 430, "height": 220},
+        "extend": {"propose_properties": {"service_url": base, "service_path": "/reconcile/propose_properties"},
+                   "property_settings": []},
         "suggest": {
             "entity": {"service_url": base, "service_path": "/reconcile/suggest/entity"},
             "type": {"service_url": base, "service_path": "/reconcile/suggest/type"},
@@ -135,8 +142,10 @@ def _results(state: ServiceState, queries: dict[str, ReconcileQuery]) -> dict:
 
 
 @router.get("", summary="Service manifest, or reconciliation queries by GET (`queries=`)")
-async def reconcile_get(request: Request, queries: str | None = None):
+async def reconcile_get(request: Request, queries: str | None = None, extend: str | None = None):
     state = _state(request)
+    if extend is not None:
+        return _reply(request, await _extended(state, extend))
     if queries is None:
         return _reply(request, manifest(state))
     batch = _parse_queries(state, queries)
@@ -159,9 +168,11 @@ async def reconcile_post(request: Request):
         raw = body
     else:
         form = parse_form(raw_body, "the form")
+        if form.get("extend"):
+            return _reply(request, await _extended(state, form["extend"][0]))
         raw = (form.get("queries") or [None])[0]
         if raw is None:
-            raise Problem(400, "missing form field `queries`")
+            raise Problem(400, "missing form field `queries` (or `extend`)")
     batch = _parse_queries(state, raw)
     return _reply(request, await state.by_name(lambda: _results(state, batch), "the reconciliation batch"))
 
@@ -221,3 +232,31 @@ async def preview(request: Request, id: str = Query(..., examples=["person/colin
         f"<p>{escape(reconciler.brief(iri))}</p></body></html>"
     )
     return HTMLResponse(page)
+
+
+@router.get("/propose_properties", summary="The properties data extension offers (one: owl:sameAs)")
+async def propose_properties(request: Request, type: str = Query(..., examples=["Organization"]), limit: int = 10):
+    return _reply(request, {"type": type, "properties": EXTEND_PROPERTIES[:max(0, limit)]})
+
+
+async def _extended(state: ServiceState, raw: str) -> dict:
+    """Data extension: `{"ids": [...], "properties": [{"id": "owl:sameAs"}]}` -> for each entity,
+    its owl:sameAs identifiers as strings (the IRIs of links.tsv's sameAs rows)."""
+    try:
+        spec = json.loads(raw)
+    except ValueError as exc:
+        raise Problem(400, f"`extend` is not JSON: {exc}") from None
+    ids, properties = (spec.get("ids"), spec.get("properties")) if isinstance(spec, dict) else (None, None)
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > MAX_BATCH:
+        raise Problem(400, f"`extend` needs `ids`, a list of at most {MAX_BATCH} entity ids")
+    if not isinstance(properties, list) or not all(isinstance(p, dict) and p.get("id") == SAME_AS for p in properties):
+        raise Problem(400, f"`extend` offers one property: {SAME_AS}")
+
+    def rows() -> dict:
+        found = {}
+        for entity_id in ids:
+            iri = entity_id if entity_id.startswith(("http://", "https://")) else str(state.ns.entity(entity_id))
+            found[entity_id] = {SAME_AS: [{"str": t} for t in same_as(state.engine, iri)]} if properties else {}
+        return found
+
+    return {"meta": EXTEND_PROPERTIES if properties else [], "rows": await state.by_name(rows, "the data extension")}

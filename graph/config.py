@@ -49,6 +49,16 @@ class PoolConfig:
 
 
 @dataclass(frozen=True)
+class ReconcileConfig:
+    """W3C reconciliation services `kg ingest` asks for the identifiers of the people and
+    organisations a draft adds (graph/reconcile_client.py); none: nothing is asked."""
+
+    services: tuple[str, ...]  # their endpoints (the manifest at the URL itself)
+    timeout: float = 10.0  # seconds per request
+    cache: Path | None = None  # a JSON file of their answers
+
+
+@dataclass(frozen=True)
 class ModelEndpoint:
     """An OpenAI-compatible chat endpoint `kg ingest` may ask for prose descriptions
     (graph/ingest/extractor.py): `url` up to `/v1`, `/chat/completions` is added."""

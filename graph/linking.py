@@ -136,10 +136,18 @@ def proposals(candidates: list[Candidate], entity: str, links: list[LinkRow]) ->
     return Proposals(proposed, conflicts, below)
 
 
-def propose_for_draft(draft: dict, links: list[LinkRow]) -> int:
-    """Add to the `review:` of each new place of a draft (the records' YAML as a dict) the
-    identifiers proposed for it, the conflicts and how many candidates fell below the
-    threshold; the number of identifiers proposed."""
+def reconcilable(draft: dict) -> dict[str, str]:
+    """The new people and organisations of a draft, by id: their names, for a reconciliation service."""
+    return {e["id"]: str(e["label"]) for e in draft.get("entities") or []
+            if isinstance(e.get("review"), dict) and e["review"].get("status") == "new" and e.get("label")
+            and str(e.get("id", "")).split("/", 1)[0] in ("person", "organization")}
+
+
+def propose_for_draft(draft: dict, links: list[LinkRow], remote: dict[str, list[Candidate]] | None = None) -> int:
+    """Add to the `review:` of each new entry of a draft (the records' YAML as a dict) the
+    identifiers proposed for it (places from the offline table, and what `remote` holds: a
+    reconciliation service's candidates, by entity), the conflicts and how many candidates fell
+    below the threshold; the number of identifiers proposed."""
     entries = draft.get("entities") or []
     iso = {row.entity: row.identifier for row in links if row.scheme == "iso3166-2"}
     countries = {iso[e["id"]] for e in entries if e.get("id") in iso}
@@ -149,11 +157,11 @@ def propose_for_draft(draft: dict, links: list[LinkRow]) -> int:
         if not isinstance(review, dict) or review.get("status") != "new":
             continue
         names = [entry.get("label") or "", *(a for a in entry.get("alt") or [] if isinstance(a, str))]
-        candidates_of[entry["id"]] = place_candidates(names, str(entry.get("type")), countries)
+        candidates_of[entry["id"]] = place_candidates(names, str(entry.get("type")), countries) + (remote or {}).get(entry["id"], [])
         countries |= {c.identifier for c in candidates_of[entry["id"]] if c.scheme == "iso3166-2" and c.score >= THRESHOLD}
     proposed = 0
     for entry in entries:
-        if entry.get("id") not in candidates_of:
+        if not candidates_of.get(entry.get("id")):
             continue
         found = proposals(candidates_of[entry["id"]], entry["id"], links)
         review = entry["review"]

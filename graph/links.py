@@ -187,6 +187,16 @@ def linked_entity(engine: Engine, uri: str) -> str | None:
     return None
 
 
+def same_as(engine: Engine, iri: str, most: int = 100) -> list[str]:
+    """The external IRIs an entity is owl:sameAs (links.tsv's sameAs rows), sorted; [] for an IRI
+    that is not one."""
+    try:
+        subject = ox.NamedNode(iri)
+    except ValueError:
+        return []
+    return sorted(t.object.value for t in engine.triples(subject, ox.NamedNode(str(OWL.sameAs)), None, limit=most))
+
+
 COVERAGE_QUERY = """
 SELECT ?entity ?label ?scheme WHERE {
   ?entity rdfs:label ?label .

@@ -154,7 +154,8 @@ def ingest(sources: tuple[Path, ...], url: str | None, publisher: str | None, pu
     with StageProgress() as bar:
         settings = _settings()
         results = ingest_sources(list(sources), settings.sources(records_dir), url=url, publisher=publisher,
-                                 published=published, progress=bar.tick, model=settings.prose_model())
+                                 published=published, progress=bar.tick, model=settings.prose_model(),
+                                 reconcile=settings.reconcile())
     for result in results:
         click.echo(result.note)
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from api.config import ServiceConfig
-from graph.config import EndpointConfig, ModelEndpoint, PoolConfig, Sources
+from graph.config import EndpointConfig, ModelEndpoint, PoolConfig, ReconcileConfig, Sources
 from graph.errors import KgError
 from graph.policy import QueryPolicy
 
@@ -82,7 +82,8 @@ def malloc_library(setting: str) -> str | None:
     return setting
 
 
-_PARSE = {"base_iri": lambda raw: raw.rstrip("/"), "service_allowlist": lambda raw: tuple(raw.split())}
+_PARSE = {"base_iri": lambda raw: raw.rstrip("/"), "service_allowlist": lambda raw: tuple(raw.split()),
+          "reconcile_services": lambda raw: tuple(raw.split())}
 _PARSE_BY_TYPE = {"int": int, "float": float, "Path": Path, "Path | None": Path}
 _KIND = {"int": "whole number", "float": "number"}
 
@@ -119,6 +120,8 @@ class Settings:
     sparql_password: str = ""
     sparql_auth: str = "basic"
     sparql_retry_seconds: float = 5.0
+    reconcile_services: tuple[str, ...] = ()
+    reconcile_timeout: float = 10.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -143,6 +146,15 @@ class Settings:
         if not self.extractor_url.startswith(("http://", "https://")):
             raise KgError(f"KG_EXTRACTOR_URL={self.extractor_url!r}: an http(s) URL up to /v1 is needed")
         return ModelEndpoint(self.extractor_url, self.extractor_model, self.extractor_timeout)
+
+    def reconcile(self) -> ReconcileConfig | None:
+        """The reconciliation services `kg ingest` asks (KG_RECONCILE_SERVICES); None: none is."""
+        if not self.reconcile_services:
+            return None
+        for url in self.reconcile_services:
+            if not url.startswith(("http://", "https://")):
+                raise KgError(f"KG_RECONCILE_SERVICES: {url!r} is not an http(s) URL")
+        return ReconcileConfig(self.reconcile_services, self.reconcile_timeout, self.data_dir / "reconcile-cache.json")
 
     def sources(self, records_dir: Path | None = None) -> Sources:
         return Sources(records_dir or self.records_dir, self.corpus_dir)

@@ -138,3 +138,32 @@ def test_bad_batches_are_400_problems(http, data, status):
     response = http.post("/reconcile", data=data)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@needs_schemas
+def test_data_extension_gives_an_entitys_verified_identifiers_and_validates(http):
+    manifest = http.get("/reconcile").json()
+    validator("manifest").validate(manifest)
+    assert manifest["extend"]["propose_properties"]["service_path"] == "/reconcile/propose_properties"
+    proposal = http.get("/reconcile/propose_properties", params={"type": "Organization"}).json()
+    validator("data-extension-property-proposal").validate(proposal)
+    query = {"ids": ["organization/ulster-university", "person/colin-knox"], "properties": [{"id": "owl:sameAs"}]}
+    validator("data-extension-query").validate(query)
+    answer = http.post("/reconcile", data={"extend": json.dumps(query)})
+    assert answer.status_code == 200, answer.text
+    validator("data-extension-response").validate(answer.json())
+    rows = answer.json()["rows"]
+    assert {v["str"] for v in rows["organization/ulster-university"]["owl:sameAs"]} == {
+        "http://www.wikidata.org/entity/Q2096524", "https://ror.org/01yp9g959"}
+    assert rows["person/colin-knox"]["owl:sameAs"] == []  # no verified identifier for people
+    assert http.get("/reconcile", params={"extend": json.dumps(query)}).json() == answer.json()
+
+
+@pytest.mark.parametrize("extend,message", [
+    ("{not json", "`extend` is not JSON"),
+    ('{"ids": "person/colin-knox", "properties": [{"id": "owl:sameAs"}]}', "`extend` needs `ids`"),
+    ('{"ids": ["person/colin-knox"], "properties": [{"id": "basedIn"}]}', "offers one property: owl:sameAs"),
+])
+def test_a_bad_data_extension_is_400_naming_what_is_wrong(http, extend, message):
+    answer = http.post("/reconcile", data={"extend": extend})
+    assert answer.status_code == 400 and message in answer.text

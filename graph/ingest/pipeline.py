@@ -7,14 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.config import ModelEndpoint, Sources
+from graph.config import ModelEndpoint, ReconcileConfig, Sources
 from graph.corpus import read_index
 from graph.ingest.draft import DraftWriter, slugify, to_yaml
 from graph.ingest.extractor import Extractor, ProseModelExtractor, RulesExtractor
 from graph.ingest.mentions import known_entities
 from graph.ingest.source import Source, read_source, source_files
 from graph.links import read_links
-from graph.linking import propose_for_draft
+from graph.linking import propose_for_draft, reconcilable
+from graph.reconcile_client import ReconcileClient
 from graph.records import load_records, record_paths
 
 HEADER = """\
@@ -35,11 +36,12 @@ class Ingested:
 
 def ingest(paths: list[Path], sources: Sources, url: str | None = None, publisher: str | None = None,
            published: str | None = None, progress: Callable[[str, int, int], None] | None = None,
-           model: ModelEndpoint | None = None) -> list[Ingested]:
+           model: ModelEndpoint | None = None, reconcile: ReconcileConfig | None = None) -> list[Ingested]:
     """Read every source first (so that one bad file writes nothing), then write one draft each.
     `progress(stage, done, total)` is called as files are read and drafted (a progress bar);
     `model`: an OpenAI-compatible endpoint for prose descriptions (graph/ingest/extractor.py),
-    never called when None."""
+    never called when None; `reconcile`: reconciliation services asked for the identifiers of new
+    people and organisations (graph/reconcile_client.py), none asked when None."""
     files = source_files(paths)
     tick = progress or (lambda stage, done, total: None)
     read = []
@@ -59,28 +61,36 @@ def ingest(paths: list[Path], sources: Sources, url: str | None = None, publishe
     published_texts = {entry.sha256: name for name, entry in (read_index(sources.corpus_dir)[0] if sources.corpus_dir else {}).items()}
     drafts_dir = sources.drafts_dir
     links = read_links(sources.links_file) if sources.links_file.is_file() else []
+    client = ReconcileClient(reconcile) if reconcile is not None and reconcile.services else None
     results = []
-    for number, source in enumerate(read, start=1):
-        tick("drafting", number, len(read))
-        if source.sha256 in published_texts:
-            results.append(Ingested(source.path, None, None, f"{source.path}: already in the corpus as {published_texts[source.sha256]}; nothing written"))
-            continue
-        slug = _free_slug(source, slugs, drafts_dir)
-        slugs.add(slug)
-        found = extractor.extract(source)
-        writer = DraftWriter(known, taken, roles, stated)
-        draft = writer.draft(source, found.mentions, slug, f"{slug}.txt", found.facts)
-        taken = writer.taken
-        linked = propose_for_draft(draft, links)
-        drafts_dir.mkdir(parents=True, exist_ok=True)
-        text_path = drafts_dir / f"{slug}.txt"
-        draft_path = drafts_dir / f"{slug}.yaml"
-        text_path.write_text(source.text, encoding="utf-8")
-        draft_path.write_text(to_yaml(draft, HEADER.format(source=source.path.name, sha256=source.sha256)), encoding="utf-8")
-        review = draft["article"]["review"]
-        results.append(Ingested(source.path, draft_path, text_path,
-                                f"{draft_path}: {len(draft['entities'])} entities ({review['resolved']} resolved, "
-                                f"{review['new']} new, {review['ambiguous']} ambiguous; {linked} identifiers proposed)"))
+    try:
+        for number, source in enumerate(read, start=1):
+            tick("drafting", number, len(read))
+            if source.sha256 in published_texts:
+                results.append(Ingested(source.path, None, None, f"{source.path}: already in the corpus as {published_texts[source.sha256]}; nothing written"))
+                continue
+            slug = _free_slug(source, slugs, drafts_dir)
+            slugs.add(slug)
+            found = extractor.extract(source)
+            writer = DraftWriter(known, taken, roles, stated)
+            draft = writer.draft(source, found.mentions, slug, f"{slug}.txt", found.facts)
+            taken = writer.taken
+            remote, notes = client.candidates(reconcilable(draft)) if client is not None else ({}, [])
+            linked = propose_for_draft(draft, links, remote)
+            if notes:
+                draft["article"]["review"]["linking"] = notes
+            drafts_dir.mkdir(parents=True, exist_ok=True)
+            text_path = drafts_dir / f"{slug}.txt"
+            draft_path = drafts_dir / f"{slug}.yaml"
+            text_path.write_text(source.text, encoding="utf-8")
+            draft_path.write_text(to_yaml(draft, HEADER.format(source=source.path.name, sha256=source.sha256)), encoding="utf-8")
+            review = draft["article"]["review"]
+            results.append(Ingested(source.path, draft_path, text_path,
+                                    f"{draft_path}: {len(draft['entities'])} entities ({review['resolved']} resolved, "
+                                    f"{review['new']} new, {review['ambiguous']} ambiguous; {linked} identifiers proposed)"))
+    finally:
+        if client is not None:
+            client.close()  # and its cache written
     return results
 
 
