@@ -5,21 +5,27 @@ is down or slow leaves the draft written, with a note; answers cached."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from graph.config import ReconcileConfig
+from graph.engine.embedded import EmbeddedEngine
 from graph.ingest.pipeline import ingest
-from graph.links import read_links
+from graph.ingest.publish import publish, review
+from graph.links import SCHEMES, read_links
 from graph.reconcile_client import ReconcileClient
 from graph.records import load_draft
-from tests.support.paths import CORPUS, RECORDS
+from tests.support.app import in_process
+from tests.support.paths import BASE, CORPUS, RECORDS
 from tests.support.server import start_service
-from tests.test_ingest import left_out
+from tests.test_ingest import curated, left_out
 
 pytestmark = pytest.mark.e2e
 ARTICLE = CORPUS / "001_3cbba066ae2e4c25.txt"
@@ -114,3 +120,50 @@ def test_a_service_that_is_slow_is_left_at_its_time_limit_with_a_note(tmp_path):
     assert result.draft.is_file() and time.monotonic() - began < 30
     [note] = reviews["article"]["linking"]
     assert "could not be asked" in note and "Timeout" in note
+
+
+def accepted(draft: Path, reviews: dict) -> list[tuple[str, str, str]]:
+    """What a curator does who accepts every proposed link: each copied into its entry's `links:`."""
+    text, taken = draft.read_text(encoding="utf-8"), []
+    for entity, entry in reviews.items():
+        if entity == "article" or not entry.get("links"):
+            continue
+        start = text.index(f"  - id: {entity}\n")
+        at = text.index("    review:", start)
+        block = "    links:\n" + "".join(f"      - {{scheme: {link['scheme']}, identifier: '{link['identifier']}', "
+                                         f"source: '{link['source']}'}}\n" for link in entry["links"])
+        text = text[:at] + block + text[at:]
+        taken += [(entity, link["scheme"], link["identifier"]) for link in entry["links"]]
+    draft.write_text(text, encoding="utf-8")
+    return taken
+
+
+def test_the_round_trip_proposed_accepted_published_and_answered_by_sameas(tmp_path, knowing, ns):
+    """The 001 article into the graph of the four other seed records (with their entities'
+    verified links only): its new organisations' identifiers proposed by the reconciliation server
+    that knows them, accepted, published, then /sameas answers each with the entity."""
+    sources = left_out(tmp_path, "001")
+    for name in ("000_6a728bf7d395fcc2.txt", "002_af4b8f91d62aa13d.txt", "003_5275ec960448982b.txt", "004_1eaac0052576f68d.txt"):
+        shutil.copy(CORPUS / name, sources.corpus_dir)
+    declared = {e.id for path in sources.records_dir.glob("*.yaml") for e in load_draft(path)[0].entities}
+    kept = [line for line in (RECORDS / "links.tsv").read_text(encoding="utf-8").splitlines()
+            if line.startswith(("#", "entity\t")) or line.split("\t")[0] in declared]
+    (sources.records_dir / "links.tsv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    [result] = ingest([ARTICLE], sources, reconcile=ReconcileConfig((knowing,), 10.0, None))
+    taken = accepted(result.draft, load_draft(result.draft)[1])
+    assert ("organization/ulster-university", "ror", "01yp9g959") in taken
+    curated(result.draft, url="https://nu.edu.kz/news/x", publisher="organization/nu-press-office")
+    assert review(result.draft, sources, ns).publishable
+    data = tmp_path / "data"
+    publish(result.draft, sources, ns, data)
+    engine = EmbeddedEngine.open(data)
+    try:
+        with in_process(engine) as http:
+            for entity, scheme, identifier in taken:
+                iri = SCHEMES[scheme][1](identifier) if SCHEMES[scheme][1] else None
+                if iri is None:
+                    continue
+                answer = http.get("/sameas", params={"uri": iri})
+                assert answer.status_code == 303 and answer.headers["location"] == f"{BASE}/id/{entity}", (entity, iri)
+    finally:
+        asyncio.run(engine.close())
