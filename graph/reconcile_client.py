@@ -76,13 +76,13 @@ class ReconcileClient:
         for entity, name in names.items():
             results[entity] = [r for r in self.cache[f"query {url} {name}"]["value"] if isinstance(r, dict) and "id" in r]
         if any(space == prefix for _, prefix in DATASETS.values()):  # its ids are a dataset's (Wikidata's services)
-            return {entity: [c for r in rows if (c := self._direct(space, service, names[entity], r))]
+            return {entity: [c for r in rows if (c := self._direct(space, service, url, names[entity], r))]
                     for entity, rows in results.items()}
         if "extend" not in manifest:
             return {entity: [] for entity in names}
         best = {entity: rows[0] for entity, rows in results.items() if rows}
         extended = self._extend(url, [row["id"] for row in best.values()]) if best else {}
-        return {entity: [c for iri in extended.get(row["id"], []) if (c := self._via(service, names[entity], row, iri))]
+        return {entity: [c for iri in extended.get(row["id"], []) if (c := self._via(service, url, names[entity], row, iri))]
                 for entity, row in best.items()} | {entity: [] for entity in names if entity not in best}
 
     def _extend(self, url: str, ids: list[str]) -> dict[str, list[str]]:
@@ -97,16 +97,16 @@ class ReconcileClient:
                 self.cache[f"extend {url} {i}"] = {"at": time.time(), "value": values}
         return {i: self.cache[f"extend {url} {i}"]["value"] for i in ids}
 
-    def _direct(self, space: str, service: str, name: str, row: dict) -> Candidate | None:
+    def _direct(self, space: str, service: str, url: str, name: str, row: dict) -> Candidate | None:
         found = identifier_of(space + str(row["id"]))
-        return None if found is None else self._candidate(found, service, name, row, "its id")
+        return None if found is None else self._candidate(found, service, url, name, row, "its id")
 
-    def _via(self, service: str, name: str, row: dict, iri: str) -> Candidate | None:
+    def _via(self, service: str, url: str, name: str, row: dict, iri: str) -> Candidate | None:
         found = identifier_of(iri)
-        return None if found is None else self._candidate(found, service, name, row, f"its {SAME_AS}")
+        return None if found is None else self._candidate(found, service, url, name, row, f"its {SAME_AS}")
 
     @staticmethod
-    def _candidate(found: tuple[str, str], service: str, name: str, row: dict, how: str) -> Candidate | None:
+    def _candidate(found: tuple[str, str], service: str, url: str, name: str, row: dict, how: str) -> Candidate | None:
         scheme, identifier = found
         if scheme not in SCHEMES or not SCHEMES[scheme][0].match(identifier):
             return None
@@ -114,7 +114,8 @@ class ReconcileClient:
         types = ", ".join(str(t.get("name") or t.get("id")) for t in row.get("type") or [] if isinstance(t, dict))
         evidence = (f"{name!r} reconciled by {service} as {row.get('name')!r}" + (f" ({types})" if types else "")
                     + f", score {score}{', a match' if row.get('match') else ''}; {how}")
-        return Candidate(scheme, identifier, "sameAs", score, evidence, f"{service} (W3C reconciliation), {how}")
+        return Candidate(scheme, identifier, "sameAs", score, evidence,
+                         f"{service} ({url}, W3C reconciliation): {row.get('id')}, {how}")
 
     def _cached(self, key: str, fetch) -> dict:
         if key not in self._fresh():
