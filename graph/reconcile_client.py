@@ -43,7 +43,8 @@ class ReconcileClient:
         if self.config.cache is not None and self.cache:
             self.config.cache.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.config.cache.with_suffix(".tmp")
-            temporary.write_text(json.dumps(self.cache, sort_keys=True), encoding="utf-8")
+            fresh = self._fresh()  # answers older than CACHE_DAYS are dropped, not kept for ever
+            temporary.write_text(json.dumps({k: v for k, v in self.cache.items() if k in fresh}, sort_keys=True), encoding="utf-8")
             temporary.replace(self.config.cache)
 
     def candidates(self, names: dict[str, str]) -> tuple[dict[str, list[Candidate]], list[str]]:
