@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import patterns
 from graph.links import LinkRow
+from graph.search import fold
 
 THRESHOLD = 80  # a candidate scoring less is not proposed
 PLACE_TYPES = {"Country": "country", "City": "city", "Place": "city"}  # the draft's class -> the table's kind
@@ -54,9 +54,8 @@ class Candidate:
 
 
 def normal(name: str) -> str:
-    """A name compared as a reader would: accents, case, punctuation and a leading "the" aside."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"^the ", "", " ".join(re.findall(r"[a-z0-9]+", plain)))
+    """A name compared as search compares names (accents, case, punctuation aside), a leading "the" too."""
+    return re.sub(r"^the ", "", fold(name))
 
 
 @cache
