@@ -337,10 +337,10 @@ class RemoteEngine(Engine):
         cut = "x-sparql-maxrows" in response.headers  # Virtuoso cut it at its ResultSetMaxRows
         # written by Oxigraph's serialiser, as the embedded engine writes them, so that the bytes
         # are the same whichever engine; a long answer is read as a stream up to the cap first
-        written = serialize_solutions_fast(result, job.fmt, job.limit) if whole is not None else None
-        if written is None:
-            if whole is not None:  # past the byte cap: parsed again, the rows up to the cap kept
-                result = self._solutions(io.BytesIO(whole))
+        if whole is not None:
+            written = serialize_solutions_fast(result, job.fmt, job.limit)
+            assert written is not None  # from at most WHOLE_BYTES of answer: far below the byte cap
+        else:
             first = serialize_solutions(result, "json", job.limit)
             written = serialize_solutions_fast(ox.parse_query_results(first.body, ox.QueryResultsFormat.JSON), job.fmt, job.limit)
             assert written is not None  # at most `limit` rows: far below the byte cap
